@@ -1,0 +1,1 @@
+"""Config, table schemas, store I/O and sync state: the part everything else imports."""

@@ -1,0 +1,451 @@
+"""The TOML configuration of SPEC §3 as pydantic models, with errors that name file and key."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; `problems` holds one line per problem."""
+
+    def __init__(self, path: Path | str, problems: list[str]) -> None:
+        self.path = Path(path)
+        self.problems = problems
+        super().__init__("\n".join(f"{self.path}: {p}" for p in problems))
+
+
+class SecretError(Exception):
+    """A secret reference that cannot be resolved (names the reference, never the value)."""
+
+
+SECRET_PREFIXES = ("env:", "prefect-secret:")
+
+
+def _check_secret_reference(value: str) -> str:
+    if not value.startswith(SECRET_PREFIXES):
+        raise ValueError("must be a reference: 'env:NAME' or 'prefect-secret:BLOCK_NAME'")
+    name = value.split(":", 1)[1]
+    if not name:
+        raise ValueError("names no variable or block after the prefix")
+    return value
+
+
+SecretRef = Annotated[str, AfterValidator(_check_secret_reference)]
+
+
+def resolve_secret(reference: str) -> str:
+    """Resolve `env:NAME` or `prefect-secret:BLOCK` to its value, only when a connector needs it."""
+    kind, _, name = reference.partition(":")
+    if kind == "env":
+        value = os.environ.get(name)
+        if not value:
+            raise SecretError(f"environment variable {name} is not set (referenced as '{reference}')")
+        return value
+    if kind == "prefect-secret":
+        from prefect.blocks.system import Secret
+
+        try:
+            block = Secret.load(name)
+        except (ValueError, RuntimeError) as error:
+            raise SecretError(f"Prefect Secret block '{name}' could not be loaded: {error}") from None
+        return str(block.get())
+    raise SecretError(f"'{reference}' is not a secret reference (env:NAME or prefect-secret:BLOCK)")
+
+
+_METADATA_HOSTS = {"metadata.google.internal", "metadata"}
+_KNOWN_SUFFIXES = ("github.com", "atlassian.net", "atlassian.com", "jira.com")
+
+
+def check_base_url(url: str, allow_insecure: bool = False) -> str:
+    """Reject URLs a token must never be sent to (wrong scheme, metadata hosts, look-alikes)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http"):
+        raise ValueError(f"'{url}' must be an https:// URL")
+    if parts.scheme == "http" and not allow_insecure:
+        raise ValueError(f"'{url}' is plain http; use https or set allow_insecure = true")
+    host = (parts.hostname or "").lower()
+    if not host:
+        raise ValueError(f"'{url}' has no host")
+    if parts.username or parts.password:
+        raise ValueError("must not carry credentials in the URL")
+    if host in _METADATA_HOSTS:
+        raise ValueError(f"'{url}' points at a cloud metadata service")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None and (address.is_link_local or address.is_multicast):
+        raise ValueError(f"'{url}' points at a link-local or multicast address")
+    for suffix in _KNOWN_SUFFIXES:
+        if f"{suffix}." in host + "." and not (host == suffix or host.endswith("." + suffix)):
+            raise ValueError(f"'{url}' imitates {suffix} but is another host")
+    return url.rstrip("/")
+
+
+_REGIONS = ("Europe", "Asia", "America", "Africa", "Australia", "Pacific", "Atlantic", "Indian")
+
+
+def zone_for(name: str) -> ZoneInfo:
+    """The IANA zone for `name`; a city filed under the wrong region (`Europe/Tbilisi` is
+    `Asia/Tbilisi` in the IANA database) is found under its real one."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    region, _, city = name.rpartition("/")
+    if region in _REGIONS and city:
+        for other in _REGIONS:
+            try:
+                return ZoneInfo(f"{other}/{city}")
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    raise ValueError(f"unknown time zone '{name}' (use an IANA name like 'Asia/Tbilisi')")
+
+
+class Section(BaseModel):
+    """Every section rejects unknown keys: a typo is an error, not a silent default."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class CodingSettings(Section):
+    session_gap_minutes: float = Field(120, gt=0)
+    first_commit_allowance_minutes: float = Field(30, ge=0)
+
+
+class Thresholds(Section):
+    tactical_escalation_rate: float = Field(0.10, ge=0, le=1)
+    implementation_escalation_rate: float = Field(0.25, ge=0, le=1)
+    decision_yellow_hours: float = Field(24, ge=0)
+    decision_red_hours: float = Field(72, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        if self.decision_red_hours < self.decision_yellow_hours:
+            raise ValueError("decision_red_hours must be at least decision_yellow_hours")
+        return self
+
+
+class GithubSettings(Section):
+    allow_insecure: bool = False
+    base_url: str = "https://api.github.com"
+    token: SecretRef = "env:GITHUB_TOKEN"
+    repos: list[str] = []
+    api: Literal["auto", "graphql", "rest"] = "auto"
+    max_rate_limit_wait_seconds: float = Field(900, ge=0)
+    page_size: int = Field(50, ge=1, le=100)
+    overlap_minutes: float = Field(5, ge=0)
+
+    @field_validator("repos")
+    @classmethod
+    def _owner_slash_name(cls, repos: list[str]) -> list[str]:
+        for repo in repos:
+            owner, _, name = repo.partition("/")
+            if not owner or not name or "/" in name:
+                raise ValueError(f"'{repo}' is not of the form owner/name")
+        return repos
+
+    @field_validator("base_url")
+    @classmethod
+    def _safe_url(cls, url: str, info: ValidationInfo) -> str:
+        return check_base_url(url, bool(info.data.get("allow_insecure")))
+
+
+class JiraSettings(Section):
+    allow_insecure: bool = False
+    url: str
+    flavor: Literal["cloud", "server"] = "cloud"
+    user: SecretRef | None = None
+    token: SecretRef = "env:JIRA_TOKEN"
+    projects: list[str] = []
+    decision_statuses: list[str] = ["Needs Decision"]
+    page_size: int = Field(100, ge=1, le=100)
+    overlap_minutes: float = Field(5, ge=0)
+
+    @field_validator("url")
+    @classmethod
+    def _safe_url(cls, url: str, info: ValidationInfo) -> str:
+        return check_base_url(url, bool(info.data.get("allow_insecure")))
+
+
+class CategoryRule(Section):
+    labels: list[str] = []
+    issue_types: list[str] = []
+    components: list[str] = []
+
+
+class Delegation(Section):
+    strategic: CategoryRule = CategoryRule()
+    implementation: CategoryRule = CategoryRule()
+    tactical: CategoryRule = CategoryRule()
+    handover_labels: list[str] = ["handover"]
+
+
+class Escalation(Section):
+    labels: list[str] = ["escalation", "needs-manager"]
+    reasons: dict[str, str] = {}
+
+
+class EmailSettings(Section):
+    smtp_host: str | None = None
+    smtp_port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: SecretRef | None = None
+    password: SecretRef | None = None
+    from_: str | None = Field(None, alias="from")
+    credentials_block: str | None = None
+
+    @model_validator(mode="after")
+    def _one_way_to_send(self) -> EmailSettings:
+        if self.credentials_block is None and self.smtp_host is None:
+            raise ValueError("needs smtp_host or credentials_block")
+        if self.credentials_block is not None and self.smtp_host is not None:
+            raise ValueError("give smtp_host or credentials_block, not both")
+        if (self.username is None) != (self.password is None):
+            raise ValueError("username and password go together")
+        if not self.from_:
+            raise ValueError("'from' is required: a real sender such as 'Radar <radar@acme.example>'")
+        return self
+
+
+class Schedule(Section):
+    cron: str = "0 8 * * 5"
+
+    @field_validator("cron")
+    @classmethod
+    def _five_fields(cls, cron: str) -> str:
+        if len(cron.split()) != 5:
+            raise ValueError(f"'{cron}' is not a five-field cron expression")
+        return cron
+
+
+class Runner(Section):
+    """How Prefect runs tasks: a bounded thread pool, or Dask (local cluster or an address)."""
+
+    task_runner: Literal["threads", "dask"] = "threads"
+    max_workers: int = Field(4, ge=1)
+    dask_address: str | None = None
+    dask_workers: int = Field(2, ge=1)
+
+
+class Person(Section):
+    id: str = Field(min_length=1)
+    name: str | None = None
+    github: list[str] = []
+    jira: list[str] = []
+    emails: list[str] = []
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.id
+
+
+class Team(Section):
+    name: str = Field(min_length=1)
+    manager: str
+    members: list[str] = []
+    email_to: list[str] = []
+    repos: list[str] | None = None
+    jira_projects: list[str] | None = None
+
+
+class Config(Section):
+    timezone: str = "UTC"
+    work_hours_per_week: float = Field(40, gt=0)
+    store: str = "data"
+    output: str = "out"
+    bots: list[str] = []
+    coding: CodingSettings = CodingSettings()
+    thresholds: Thresholds = Thresholds()
+    github: GithubSettings | None = None
+    jira: JiraSettings | None = None
+    delegation: Delegation = Delegation()
+    escalation: Escalation = Escalation()
+    email: EmailSettings | None = None
+    schedule: Schedule = Schedule()
+    runner: Runner = Runner()
+    people: list[Person] = []
+    teams: list[Team] = []
+
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+    _source: Path | None = PrivateAttr(default=None)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        zone_for(name)
+        return name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return zone_for(self.timezone)
+
+    @property
+    def store_path(self) -> Path:
+        return _resolve(self._base_dir, self.store)
+
+    @property
+    def output_path(self) -> Path:
+        return _resolve(self._base_dir, self.output)
+
+    @property
+    def source(self) -> Path | None:
+        return self._source
+
+    @property
+    def decision_statuses(self) -> list[str]:
+        return self.jira.decision_statuses if self.jira else ["Needs Decision"]
+
+    def person(self, person_id: str) -> Person:
+        return next(p for p in self.people if p.id == person_id)
+
+    def team_repos(self, team: Team) -> list[str] | None:
+        """The team's repos; None means every repo in the store (no [github] repos listed)."""
+        if team.repos is not None:
+            return team.repos
+        if self.github is not None and self.github.repos:
+            return self.github.repos
+        return None
+
+    def team_projects(self, team: Team) -> list[str] | None:
+        """The team's Jira projects; None means every project in the store."""
+        if team.jira_projects is not None:
+            return team.jira_projects
+        if self.jira is not None and self.jira.projects:
+            return self.jira.projects
+        return None
+
+    def all_repos(self) -> list[str]:
+        """Every repo to sync: [github].repos plus any a team names, in first-seen order."""
+        repos = list(self.github.repos) if self.github else []
+        for team in self.teams:
+            repos += [r for r in team.repos or [] if r not in repos]
+        return repos
+
+    def all_projects(self) -> list[str]:
+        projects = list(self.jira.projects) if self.jira else []
+        for team in self.teams:
+            projects += [p for p in team.jira_projects or [] if p not in projects]
+        return projects
+
+    def problems(self) -> list[str]:
+        """Cross-reference checks that pydantic cannot express field by field."""
+        found: list[str] = []
+        ids = [p.id for p in self.people]
+        for i, person_id in enumerate(ids):
+            if person_id in ids[:i]:
+                found.append(f"people[{i}].id: '{person_id}' is listed twice")
+        owners: dict[tuple[str, str], str] = {}
+        for i, person in enumerate(self.people):
+            for kind, values in (("github", person.github), ("jira", person.jira), ("emails", person.emails)):
+                for value in values:
+                    key = (kind, value if kind == "jira" else value.lower())
+                    if key in owners and owners[key] != person.id:
+                        found.append(
+                            f"people[{i}].{kind}: '{value}' already belongs to '{owners[key]}'"
+                        )
+                    owners.setdefault(key, person.id)
+        names: set[str] = set()
+        for i, team in enumerate(self.teams):
+            where = f"teams[{i}]"
+            if team.name in names:
+                found.append(f"{where}.name: '{team.name}' is used by another team")
+            names.add(team.name)
+            if team.manager not in ids:
+                found.append(f"{where}.manager: '{team.manager}' is not in [[people]]")
+            for j, member in enumerate(team.members):
+                if member not in ids:
+                    found.append(f"{where}.members[{j}]: '{member}' is not in [[people]]")
+                elif member == team.manager:
+                    found.append(f"{where}.members[{j}]: '{member}' is the manager (members excludes the manager)")
+                elif member in team.members[:j]:
+                    found.append(f"{where}.members[{j}]: '{member}' is listed twice")
+            for j, repo in enumerate(team.repos or []):
+                owner, _, name = repo.partition("/")
+                if not owner or not name or "/" in name:
+                    found.append(f"{where}.repos[{j}]: '{repo}' is not of the form owner/name")
+        return found
+
+
+def _resolve(base: Path, value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def _key_path(location: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in location:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text or "(top level)"
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "is required"
+    message = str(error["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        message += f" (got {error.get('input')!r})"
+    return message
+
+
+def parse_config(data: dict[str, Any], path: Path | str = "<config>") -> Config:
+    """Validate a parsed TOML document; every problem is reported at once."""
+    path = Path(path)
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            location = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            problems.append(f"{_key_path(location)}: {_message(item)}")
+        raise ConfigError(path, problems) from None
+    cross = config.problems()
+    if cross:
+        raise ConfigError(path, cross)
+    config._base_dir = path.parent.resolve() if path.name != "<config>" else Path.cwd()
+    config._source = path
+    return config
+
+
+def load_config(path: Path | str) -> Config:
+    """Read and validate a config file; raises ConfigError naming the file and each key."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(path, ["file not found"]) from None
+    except OSError as error:
+        raise ConfigError(path, [f"cannot be read: {error.strerror}"]) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(path, ["is not UTF-8 text"]) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(path, [f"is not valid TOML: {error}"]) from None
+    return parse_config(data, path)

@@ -1,0 +1,60 @@
+"""Sync state beside the tables: one cursor per source and repo/project, written after the data."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from core.store import StoreError, Store, atomic_write_bytes
+
+STATE_FILE = "state.json"
+
+
+class SyncState:
+    """Cursors as `{"github": {"acme/x": {"cursor": iso, "synced_at": iso}}, "jira": {...}}`."""
+
+    def __init__(self, store: Store) -> None:
+        self.path = store.root / STATE_FILE
+        self._store = store
+
+    def _load(self) -> dict[str, dict[str, dict[str, Any]]]:
+        if not self.path.exists():
+            return {}
+        try:
+            data = json.loads(self.path.read_text("utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise StoreError(
+                f"{self.path} is damaged. Delete it (and the tables it covers) and run "
+                "`radar sync --since DATE` to rebuild; the sync will not guess a starting point."
+            ) from None
+        if not isinstance(data, dict):
+            raise StoreError(f"{self.path} does not hold a sync state object; delete it and resync.")
+        return data
+
+    def entry(self, source: str, key: str) -> dict[str, Any]:
+        return dict(self._load().get(source, {}).get(key, {}))
+
+    def cursor(self, source: str, key: str) -> datetime | None:
+        value = self.entry(source, key).get("cursor")
+        return datetime.fromisoformat(value) if value else None
+
+    def set_cursor(self, source: str, key: str, cursor: datetime | None, **extra: Any) -> None:
+        """Record a cursor; call only after the rows it covers are written to the store."""
+        with self._store.lock():
+            data = self._load()
+            entry = data.setdefault(source, {}).setdefault(key, {})
+            if cursor is not None:
+                entry["cursor"] = cursor.astimezone(UTC).isoformat()
+            entry["synced_at"] = datetime.now(UTC).isoformat()
+            entry.update(extra)
+            atomic_write_bytes(self.path, json.dumps(data, indent=2, sort_keys=True).encode())
+
+    def last_synced(self) -> dict[str, datetime | None]:
+        """When each source last finished a repo/project (oldest of them), for the report."""
+        result: dict[str, datetime | None] = {}
+        for source, entries in self._load().items():
+            times = [datetime.fromisoformat(e["synced_at"]) for e in entries.values() if e.get("synced_at")]
+            result[source] = min(times) if times else None
+        return result
