@@ -1,0 +1,35 @@
+"""Errors a source can raise, sorted into fatal (fix the config or token) and retriable."""
+
+from __future__ import annotations
+
+
+class SourceError(Exception):
+    """A source failed; the message is one clear line with no secret in it."""
+
+    retriable = False
+
+
+class AuthError(SourceError):
+    """The service refused the credentials (401, or 403 for a bad token)."""
+
+
+class PermissionDenied(SourceError):
+    """The credentials work but lack access to this repo/project (403)."""
+
+
+class NotFound(SourceError):
+    """The repo or project does not exist or is not visible (404, Jira 400 on JQL)."""
+
+
+class RateLimitExhausted(SourceError):
+    """The rate limit resets later than the configured maximum wait; the cursor is kept."""
+
+
+class TransientError(SourceError):
+    """A failure worth retrying later (5xx, timeouts, dropped connections) after our own retries."""
+
+    retriable = True
+
+
+class WrongFlavor(SourceError):
+    """The server is of another kind than the config says (Jira Server config pointed at Cloud)."""
