@@ -348,41 +348,53 @@ class Config(Section):
 
     def problems(self) -> list[str]:
         """Cross-reference checks that pydantic cannot express field by field."""
-        found: list[str] = []
-        ids = [p.id for p in self.people]
-        for i, person_id in enumerate(ids):
-            if person_id in ids[:i]:
-                found.append(f"people[{i}].id: '{person_id}' is listed twice")
-        owners: dict[tuple[str, str], str] = {}
-        for i, person in enumerate(self.people):
-            for kind, values in (("github", person.github), ("jira", person.jira), ("emails", person.emails)):
-                for value in values:
-                    key = (kind, value if kind == "jira" else value.lower())
-                    if key in owners and owners[key] != person.id:
-                        found.append(
-                            f"people[{i}].{kind}: '{value}' already belongs to '{owners[key]}'"
-                        )
-                    owners.setdefault(key, person.id)
-        names: set[str] = set()
-        for i, team in enumerate(self.teams):
-            where = f"teams[{i}]"
-            if team.name in names:
-                found.append(f"{where}.name: '{team.name}' is used by another team")
-            names.add(team.name)
-            if team.manager not in ids:
-                found.append(f"{where}.manager: '{team.manager}' is not in [[people]]")
-            for j, member in enumerate(team.members):
-                if member not in ids:
-                    found.append(f"{where}.members[{j}]: '{member}' is not in [[people]]")
-                elif member == team.manager:
-                    found.append(f"{where}.members[{j}]: '{member}' is the manager (members excludes the manager)")
-                elif member in team.members[:j]:
-                    found.append(f"{where}.members[{j}]: '{member}' is listed twice")
-            for j, repo in enumerate(team.repos or []):
-                owner, _, name = repo.partition("/")
-                if not owner or not name or "/" in name:
-                    found.append(f"{where}.repos[{j}]: '{repo}' is not of the form owner/name")
-        return found
+        return cross_reference_problems(self.model_dump(by_alias=True))
+
+
+def cross_reference_problems(data: dict[str, Any]) -> list[str]:
+    """People and teams that refer to each other: works on raw TOML data too, so these problems
+    are reported together with the field errors."""
+    found: list[str] = []
+    people = [p for p in data.get("people") or [] if isinstance(p, dict)]
+    ids = [p.get("id") for p in people]
+    for i, person_id in enumerate(ids):
+        if person_id is not None and person_id in ids[:i]:
+            found.append(f"people[{i}].id: '{person_id}' is listed twice")
+    owners: dict[tuple[str, str], Any] = {}
+    for i, person in enumerate(people):
+        for kind in ("github", "jira", "emails"):
+            values = person.get(kind) or []
+            for value in values if isinstance(values, list) else []:
+                if not isinstance(value, str):
+                    continue
+                key = (kind, value if kind == "jira" else value.lower())
+                if key in owners and owners[key] != person.get("id"):
+                    found.append(f"people[{i}].{kind}: '{value}' already belongs to '{owners[key]}'")
+                owners.setdefault(key, person.get("id"))
+    names: set[str] = set()
+    teams = data.get("teams") or []
+    for i, team in enumerate(teams if isinstance(teams, list) else []):
+        if not isinstance(team, dict):
+            continue
+        where = f"teams[{i}]"
+        name, manager = team.get("name"), team.get("manager")
+        if isinstance(name, str):
+            if name in names:
+                found.append(f"{where}.name: '{name}' is used by another team")
+            names.add(name)
+        if isinstance(manager, str) and manager not in ids:
+            found.append(f"{where}.manager: '{manager}' is not in [[people]]")
+        members = team.get("members") or []
+        for j, member in enumerate(members if isinstance(members, list) else []):
+            if not isinstance(member, str):
+                continue
+            if member not in ids:
+                found.append(f"{where}.members[{j}]: '{member}' is not in [[people]]")
+            elif member == manager:
+                found.append(f"{where}.members[{j}]: '{member}' is the manager (members excludes the manager)")
+            elif member in members[:j]:
+                found.append(f"{where}.members[{j}]: '{member}' is listed twice")
+    return found
 
 
 def _resolve(base: Path, value: str) -> Path:
@@ -417,17 +429,16 @@ def _message(error: Any) -> str:
 def parse_config(data: dict[str, Any], path: Path | str = "<config>") -> Config:
     """Validate a parsed TOML document; every problem is reported at once."""
     path = Path(path)
+    problems: list[str] = []
     try:
         config = Config.model_validate(data)
     except ValidationError as error:
-        problems = []
         for item in error.errors():
             location = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
             problems.append(f"{_key_path(location)}: {_message(item)}")
-        raise ConfigError(path, problems) from None
-    cross = config.problems()
-    if cross:
-        raise ConfigError(path, cross)
+    problems += [p for p in cross_reference_problems(data) if p not in problems]
+    if problems:
+        raise ConfigError(path, problems)
     config._base_dir = path.parent.resolve() if path.name != "<config>" else Path.cwd()
     config._source = path
     return config
