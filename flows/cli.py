@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
-from core.config import Config, ConfigError, load_config
+from core.config import Config, ConfigError, SecretError, Team, load_config
+from core.store import Store
+from core.weeks import Week, last_complete_week
 
 app = typer.Typer(
     help="Delegation radar: is the manager still playing, or already coaching?",
@@ -16,7 +22,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
 
 
 @app.callback()
@@ -51,10 +56,12 @@ def check_config(config: ConfigOption) -> None:
     for team in cfg.teams:
         repos = cfg.team_repos(team)
         projects = cfg.team_projects(team)
+        repo_text = ", ".join(repos) if repos is not None else "all"
+        project_text = ", ".join(projects) if projects is not None else "all"
         typer.echo(
             f"team {team.name!r}: manager {team.manager}, {len(team.members)} reports "
-            f"({', '.join(team.members) or 'none'}); repos: {', '.join(repos) if repos is not None else 'all'}; "
-            f"jira: {', '.join(projects) if projects is not None else 'all'}; email to: {', '.join(team.email_to) or '-'}"
+            f"({', '.join(team.members) or 'none'}); repos: {repo_text}; "
+            f"jira: {project_text}; email to: {', '.join(team.email_to) or '-'}"
         )
     for person in cfg.people:
         typer.echo(
@@ -63,8 +70,204 @@ def check_config(config: ConfigOption) -> None:
         )
 
 
+WeekOption = Annotated[
+    str | None, typer.Option("--week", help="ISO week like 2026-W47 (default: the last complete week).")
+]
+FromOption = Annotated[str | None, typer.Option("--from", help="First day of a range run, YYYY-MM-DD.")]
+ToOption = Annotated[str | None, typer.Option("--to", help="Last day of a range run, YYYY-MM-DD.")]
+TeamOption = Annotated[str | None, typer.Option("--team", help="Only this team (its name in the config).")]
+
+
+def _day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} {value!r} is not a date like 2026-11-23", 2)
+
+
+def parse_period(
+    cfg: Config, week: str | None, first: str | None, last: str | None
+) -> Week | tuple[date, date]:
+    """`--week`, or `--from/--to`, or the last complete week in the config's time zone (the
+    clock is read here, at the edge, and nowhere in the computation)."""
+    if week is not None and (first is not None or last is not None):
+        fail("--week cannot be combined with --from/--to", 2)
+    if (first is None) != (last is None):
+        fail("--from and --to go together", 2)
+    if first is not None and last is not None:
+        start, end = _day(first, "--from"), _day(last, "--to")
+        if end < start:
+            fail(f"--to {end} is before --from {start}", 2)
+        return start, end
+    if week is not None:
+        try:
+            return Week.parse(week, cfg.zone)
+        except ValueError as error:
+            fail(str(error), 2)
+    return last_complete_week(datetime.now(UTC), cfg.zone)
+
+
+def chosen_teams(cfg: Config, name: str | None) -> list[Team]:
+    from flows.outputs import UnknownTeam, select_teams
+
+    try:
+        return select_teams(cfg, name)
+    except UnknownTeam as error:
+        fail(str(error), 2)
+
+
+def one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+@contextmanager
+def failures_exit() -> Iterator[None]:
+    """Any failure of a run becomes exit code 1 and one line on stderr."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except SecretError as error:
+        fail(one_line(error), 1)
+    except Exception as error:
+        name = type(error).__name__
+        known = {"RunFailed", "SyncFailed", "DeliveryError", "StoreError", "SourceError", "ScheduleError"}
+        if name in known or any(c.__name__ in known for c in type(error).__mro__):
+            fail(" ".join(str(error).split()), 1)
+        fail(f"{name}: {one_line(error)}", 1)
+
+
+@app.command("report")
+def report(
+    config: ConfigOption,
+    week: WeekOption = None,
+    first: FromOption = None,
+    last: ToOption = None,
+    team: TeamOption = None,
+) -> None:
+    """Write pages and metrics.json from the store (no network, no Prefect)."""
+    from flows.outputs import freshness, write_range, write_week
+
+    cfg = read_config(config)
+    period = parse_period(cfg, week, first, last)
+    teams = chosen_teams(cfg, team)
+    with failures_exit():
+        tables = Store(cfg.store_path).read_all()
+        fresh = freshness(cfg)
+        if isinstance(period, Week):
+            output = write_week(cfg, tables, period, teams, fresh, datetime.now(UTC))
+            typer.echo(f"week {output.week.label}: {output.metrics_path}")
+            for page in output.pages.values():
+                typer.echo(f"  {page}")
+            typer.echo(f"  {output.index_path}")
+        else:
+            ranged = write_range(cfg, tables, period[0], period[1], teams, fresh, datetime.now(UTC))
+            typer.echo(f"{len(ranged.weeks)} weeks: {ranged.weeks[0].folder} … {ranged.weeks[-1].folder}")
+            for page in ranged.trend_pages.values():
+                typer.echo(f"  trend: {page}")
+
+
+@app.command("sync")
+def sync(
+    config: ConfigOption,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Re-read everything updated since YYYY-MM-DD.")
+    ] = None,
+) -> None:
+    """Fill the store from GitHub and Jira, incrementally from the stored cursors."""
+    cfg = read_config(config)
+    start = _day(since, "--since") if since is not None else None
+    if cfg.github is None and cfg.jira is None:
+        fail(f"{config}: no [github] or [jira] section, nothing to sync", 2)
+    with failures_exit():
+        from flows.sync import sync_flow
+
+        sync_flow(config_path=str(config.resolve()), since=start)
+    typer.echo(f"store: {cfg.store_path}")
+
+
+@app.command("run")
+def run(
+    config: ConfigOption,
+    offline: Annotated[bool, typer.Option("--offline", help="Use what is in the store; no sync.")] = False,
+    week: WeekOption = None,
+    first: FromOption = None,
+    last: ToOption = None,
+    team: TeamOption = None,
+    email: Annotated[
+        bool, typer.Option("--email/--no-email", help="Range runs: send each team its trend page.")
+    ] = False,
+) -> None:
+    """Sync, report and send each team its page (a range run with --from/--to)."""
+    cfg = read_config(config)
+    period = parse_period(cfg, week, first, last)
+    chosen_teams(cfg, team)
+    with failures_exit():
+        if isinstance(period, Week):
+            from flows.weekly import weekly_report
+
+            result = weekly_report(
+                config_path=str(config.resolve()), week=period.label, offline=offline, team=team
+            )
+            typer.echo(f"week {result['week']}: {result['folder']}")
+        else:
+            from flows.quarterly import quarterly_review
+
+            ranged = quarterly_review(
+                config_path=str(config.resolve()),
+                first=period[0],
+                last=period[1],
+                team=team,
+                offline=offline,
+                email=email,
+            )
+            typer.echo(f"weeks {ranged['weeks'][0]} to {ranged['weeks'][-1]}: {ranged['trend_folder']}")
+
+
+@app.command("serve")
+def serve(config: ConfigOption) -> None:
+    """Run the weekly report on the [schedule] cron, in the config's time zone, through Prefect."""
+    cfg = read_config(config)
+    with failures_exit():
+        from flows.weekly import serve_weekly
+
+        serve_weekly(cfg, config.resolve())
+
+
+@app.command("demo")
+def demo(
+    workspace: Annotated[
+        Path, typer.Option("--workspace", help="Folder for the demo config, store and output.")
+    ] = Path("demo-workspace"),
+) -> None:
+    """Build the bundled demo workspace and run everything on it offline: no credentials, no network."""
+    from flows.demo_data import write_demo_workspace
+
+    last = last_complete_week(datetime.now(UTC), Config().zone)
+    with failures_exit():
+        config_path = write_demo_workspace(workspace, last)
+        cfg = read_config(config_path)
+        last = Week.parse(last.label, cfg.zone)
+        from flows.quarterly import quarterly_review
+        from flows.weekly import weekly_report
+
+        result = weekly_report(config_path=str(config_path.resolve()), week=last.label, offline=True)
+        first = last.previous(cfg.zone, 12)
+        ranged = quarterly_review(
+            config_path=str(config_path.resolve()), first=first.monday, last=last.local_sunday, offline=True
+        )
+    typer.echo(f"demo config: {config_path}")
+    typer.echo(f"week {result['week']}: {result['folder']} (pages, metrics.json, .eml)")
+    typer.echo(f"trend {ranged['weeks'][0]} to {ranged['weeks'][-1]}: {ranged['trend_folder']}")
+
+
 def main() -> None:
     """Console-script entry point."""
+    # Prefect's console log goes to stdout, so stderr carries only the one-line verdict.
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_STREAM", "ext://sys.stdout")
+    # The local ephemeral server needs no network; keep its usage reporting off unless asked.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     try:
         app()
     except KeyboardInterrupt:

@@ -1,0 +1,150 @@
+"""The weekly message as a real email: built here, sent through prefect-email or written as .eml.
+
+One message per team, to that team's `email_to` only. The body is `multipart/alternative`
+(plain text, then the HTML page) and the page is attached as `<team-slug>.html`. prefect-email's
+own `email_send_message` builds `multipart/mixed` and may send from the string 'None', so the
+message is built with the standard library and sent through `EmailServerCredentials.get_server()`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import smtplib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate, make_msgid, parseaddr
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from core.config import Config, EmailSettings, resolve_secret
+from core.store import atomic_write_bytes
+from reports.email import WeeklyMessage, one_line
+
+if TYPE_CHECKING:
+    from prefect_email import EmailServerCredentials
+
+log = logging.getLogger(__name__)
+
+# One plain address: no display name, spaces, brackets or separators that could add a recipient.
+_ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+\.[^@\s<>()\[\],;:\"\\]+$")
+SMTP_TIMEOUT_SECONDS = 30
+
+
+class DeliveryError(Exception):
+    """A team's message could not be delivered to at least one of its recipients."""
+
+    def __init__(self, team: str, addresses: Sequence[str], reason: str) -> None:
+        self.team = team
+        self.addresses = list(addresses)
+        self.reason = reason
+        where = ", ".join(self.addresses) or "no recipient"
+        super().__init__(f"team {one_line(team)!r}: not delivered to {where} ({one_line(reason)})")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where a team's message went: the recipients, or the .eml file written instead."""
+
+    team: str
+    recipients: list[str]
+    eml_path: Path | None = None
+
+
+def check_address(address: str) -> str:
+    """A recipient must be one bare address; anything that could smuggle a header is refused."""
+    if not _ADDRESS.match(address):
+        raise ValueError(f"{address!r} is not a plain email address")
+    return address
+
+
+def build_message(
+    message: WeeklyMessage, sender: str, recipients: Sequence[str], attachment_name: str
+) -> EmailMessage:
+    """multipart/mixed( multipart/alternative(text, html), the page as an attachment )."""
+    email = EmailMessage()
+    # The subject is already one line; `one_line` again so no caller can add a header.
+    email["Subject"] = one_line(message.subject).replace("=?", "= ?")
+    email["From"] = one_line(sender)
+    email["To"] = ", ".join(check_address(a) for a in recipients)
+    email["Date"] = formatdate(localtime=False)
+    email["Message-ID"] = make_msgid(domain=_domain(sender))
+    email.set_content(message.text, subtype="plain", charset="utf-8")
+    email.add_alternative(message.html, subtype="html", charset="utf-8")
+    email.add_attachment(
+        message.html.encode("utf-8"), maintype="text", subtype="html", filename=attachment_name
+    )
+    return email
+
+
+def _domain(sender: str) -> str:
+    address = parseaddr(sender)[1]
+    return address.rpartition("@")[2] or "localhost"
+
+
+def default_sender(config: Config) -> str:
+    """The From of a message; without [email] a clearly local sender for the .eml files."""
+    if config.email is not None and config.email.from_:
+        return config.email.from_
+    return "Delegation Radar <radar@localhost>"
+
+
+def write_eml(email: EmailMessage, path: Path) -> Path:
+    """The message as a .eml file any mail client opens (CRLF line ends, as sent)."""
+    atomic_write_bytes(path, email.as_bytes(policy=SMTP))
+    return path
+
+
+def email_credentials(settings: EmailSettings) -> EmailServerCredentials:
+    """prefect-email credentials from [email]: a saved block, or the keys with secrets resolved
+    now, at send time (never stored, never logged)."""
+    from prefect_email import EmailServerCredentials
+
+    if settings.credentials_block:
+        return EmailServerCredentials.load(settings.credentials_block)  # type: ignore[return-value]
+    smtp_type = {"starttls": "STARTTLS", "ssl": "SSL", "none": "INSECURE"}[settings.security]
+    username = resolve_secret(settings.username) if settings.username else None
+    password = resolve_secret(settings.password) if settings.password else None
+    return EmailServerCredentials(
+        smtp_server=settings.smtp_host or "",
+        smtp_port=settings.smtp_port,
+        smtp_type=smtp_type,
+        username=username,
+        password=password,
+    )
+
+
+def send(email: EmailMessage, credentials: EmailServerCredentials, team: str) -> None:
+    """Send one message; raises DeliveryError naming the team and every refused address."""
+    recipients = [a.strip() for a in str(email["To"]).split(",")]
+    sender = parseaddr(str(email["From"]))[1]
+    try:
+        server = credentials.get_server()
+    except smtplib.SMTPAuthenticationError as error:
+        raise DeliveryError(team, recipients, f"SMTP login refused ({error.smtp_code})") from None
+    except (smtplib.SMTPException, OSError) as error:
+        raise DeliveryError(team, recipients, f"SMTP server unreachable: {type(error).__name__}") from None
+    try:
+        if server.sock is not None:
+            server.sock.settimeout(SMTP_TIMEOUT_SECONDS)
+        refused = server.send_message(email, from_addr=sender, to_addrs=recipients)
+    except smtplib.SMTPRecipientsRefused as error:
+        raise DeliveryError(team, sorted(error.recipients), _codes(error.recipients)) from None
+    except smtplib.SMTPSenderRefused as error:
+        raise DeliveryError(team, recipients, f"sender {sender} refused ({error.smtp_code})") from None
+    except (smtplib.SMTPException, OSError) as error:
+        raise DeliveryError(team, recipients, f"send failed: {type(error).__name__}") from None
+    finally:
+        try:
+            server.quit()
+        except (smtplib.SMTPException, OSError):
+            server.close()
+    if refused:
+        raise DeliveryError(team, sorted(refused), _codes(refused))
+
+
+def _codes(refused: dict[str, tuple[int, bytes]]) -> str:
+    codes = sorted({str(code) for code, _ in refused.values()})
+    return f"recipient refused by the server ({', '.join(codes)})"

@@ -1,0 +1,260 @@
+"""Pages, metrics.json and .eml files under the config's output folder: plain functions, no Prefect.
+
+`radar report` calls these directly (no server, no network); the Prefect flows call the same
+functions, so a scheduled run and a manual report write byte-identical metrics.json files.
+
+Layout (SPEC §6):
+  <output>/<ISO week>/metrics.json, index.html, <team-slug>.html, <team-slug>.eml
+  <output>/<first week>_<last week>/<team-slug>.html   the trend page of a range run
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from core.config import Config, Team
+from core.state import SyncState
+from core.store import Store, atomic_write_bytes
+from core.weeks import Week, weeks_between
+from metrics.result import TeamWeek
+from metrics.weekly import metrics_document, team_weeks
+
+log = logging.getLogger(__name__)
+
+Tables = Mapping[str, pl.DataFrame]
+
+HISTORY_WEEKS = 8  # weeks on a team page's sparklines, this one included
+
+# metrics.json key order of SPEC §6, enforced whatever order the metrics build their dicts in.
+TEAM_KEYS = ("team", "team_size", "coding", "reviews", "escalations", "decisions", "checklist")
+
+
+class UnknownTeam(ValueError):
+    """`--team NAME` names no team of the config."""
+
+
+@dataclass(frozen=True)
+class WeekOutput:
+    """What one week's run wrote: the folder, metrics.json, each team's page, the index page."""
+
+    week: Week
+    folder: Path
+    metrics_path: Path
+    index_path: Path
+    pages: dict[str, Path]  # team name -> page
+    slugs: dict[str, str]  # team name -> file stem
+    team_weeks: list[TeamWeek]
+    html: dict[str, str] = field(repr=False, default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RangeOutput:
+    weeks: list[WeekOutput]
+    trend_folder: Path
+    trend_pages: dict[str, Path]
+
+
+def select_teams(config: Config, name: str | None) -> list[Team]:
+    """All teams, or the one named by `--team`; an unknown name lists the known ones."""
+    if name is None:
+        return list(config.teams)
+    chosen = [team for team in config.teams if team.name == name]
+    if not chosen:
+        known = ", ".join(repr(team.name) for team in config.teams) or "none"
+        raise UnknownTeam(f"no team named {name!r} in the config (teams: {known})")
+    return chosen
+
+
+def allowed_hosts(config: Config) -> list[str]:
+    """The hosts pages and messages may link to: the configured GitHub web host and Jira host."""
+    from reports.render import link_hosts
+
+    return sorted(link_hosts(config))
+
+
+def readme_url() -> str | None:
+    """The README beside the installed code ("how the numbers are computed"), when it is there."""
+    path = Path(__file__).resolve().parents[1] / "README.md"
+    return path.as_uri() if path.exists() else None
+
+
+def freshness(config: Config) -> dict[str, datetime | None]:
+    """When each source was last synced, as the pages show it."""
+    return SyncState(Store(config.store_path)).last_synced()
+
+
+def page_context(config: Config, fresh: Mapping[str, datetime | None] | None, generated_at: datetime) -> Any:
+    from reports.render import PageContext
+
+    return PageContext(
+        timezone=config.zone.key,
+        freshness=dict(fresh or {}),
+        allowed_hosts=allowed_hosts(config),
+        generated_at=generated_at,
+        readme_url=readme_url(),
+    )
+
+
+def history_weeks(week: Week, config: Config) -> list[Week]:
+    """The weeks a page's sparklines cover, oldest first, ending with `week`."""
+    return [week.previous(config.zone, n) for n in range(HISTORY_WEEKS - 1, -1, -1)]
+
+
+def team_history(tables: Tables, config: Config, week: Week, team: Team) -> list[TeamWeek]:
+    """One team's TeamWeek for `week` and the weeks before it, oldest first."""
+    return [team_weeks(tables, config, w, [team])[0] for w in history_weeks(week, config)]
+
+
+def metrics_json(week: Week, results: Sequence[TeamWeek]) -> str:
+    """metrics.json text: SPEC key order, UTF-8, and never NaN (a NaN raises instead)."""
+    document = metrics_document(week, results)
+    teams = [
+        {
+            **{k: entry[k] for k in TEAM_KEYS if k in entry},
+            **{k: v for k, v in entry.items() if k not in TEAM_KEYS},
+        }
+        for entry in document["teams"]
+    ]
+    ordered = {"week": document["week"], "teams": teams}
+    return json.dumps(ordered, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_week_files(
+    config: Config,
+    week: Week,
+    histories: Mapping[str, list[TeamWeek]],
+    fresh: Mapping[str, datetime | None] | None = None,
+    generated_at: datetime | None = None,
+) -> WeekOutput:
+    """Write one week's metrics.json, team pages and index page from the teams' histories.
+
+    `histories` maps each team name (in config order) to its TeamWeeks, oldest first, ending
+    with `week`.
+    """
+    from reports.render import comparison_page, team_page
+    from reports.slug import unique_slugs
+
+    context = page_context(config, fresh, generated_at or datetime.now(UTC))
+    results = [history[-1] for history in histories.values()]
+    slugs = unique_slugs([team.name for team in config.teams])
+    folder = config.output_path / week.label
+    folder.mkdir(parents=True, exist_ok=True)
+
+    metrics_path = folder / "metrics.json"
+    atomic_write_bytes(metrics_path, metrics_json(week, results).encode("utf-8"))
+    pages: dict[str, Path] = {}
+    html: dict[str, str] = {}
+    for name, history in histories.items():
+        html[name] = team_page(history[-1], history, context)
+        pages[name] = folder / f"{slugs[name]}.html"
+        atomic_write_bytes(pages[name], html[name].encode("utf-8"))
+    chosen = {name: slugs[name] for name in histories}
+    index_path = folder / "index.html"
+    atomic_write_bytes(index_path, comparison_page(week, results, chosen, context).encode("utf-8"))
+    log.info("wrote %s: metrics.json, %d team pages and index.html", folder, len(pages))
+    return WeekOutput(week, folder, metrics_path, index_path, pages, chosen, results, html)
+
+
+def write_week(
+    config: Config,
+    tables: Tables,
+    week: Week,
+    teams: Sequence[Team] | None = None,
+    fresh: Mapping[str, datetime | None] | None = None,
+    generated_at: datetime | None = None,
+) -> WeekOutput:
+    """Compute and write one week for the chosen teams (all by default)."""
+    chosen = list(config.teams) if teams is None else list(teams)
+    histories = {team.name: team_history(tables, config, week, team) for team in chosen}
+    return write_week_files(config, week, histories, fresh, generated_at)
+
+
+def range_folder_name(weeks: Sequence[Week]) -> str:
+    return f"{weeks[0].label}_{weeks[-1].label}"
+
+
+def range_weeks(config: Config, first: date, last: date) -> list[Week]:
+    """The weeks of a range run; raises ValueError when `last` is before `first`."""
+    return weeks_between(first, last, config.zone)
+
+
+def series_weeks(config: Config, weeks: Sequence[Week]) -> list[Week]:
+    """Every week a range run computes: the range plus the sparkline weeks before its first."""
+    return [*history_weeks(weeks[0], config)[:-1], *weeks]
+
+
+def team_series(tables: Tables, config: Config, weeks: Sequence[Week], team: Team) -> dict[str, TeamWeek]:
+    """One team's TeamWeek for each of `weeks`, by week label."""
+    return {week.label: team_weeks(tables, config, week, [team])[0] for week in weeks}
+
+
+def write_range_files(
+    config: Config,
+    weeks: Sequence[Week],
+    series: Mapping[str, Mapping[str, TeamWeek]],
+    fresh: Mapping[str, datetime | None] | None = None,
+    generated_at: datetime | None = None,
+) -> RangeOutput:
+    """Every week's files, then one trend page per team; `series` maps team name -> label -> week
+    and must cover `series_weeks(config, weeks)`."""
+    outputs = []
+    for week in weeks:
+        history = history_weeks(week, config)
+        histories = {name: [by_label[w.label] for w in history] for name, by_label in series.items()}
+        outputs.append(write_week_files(config, week, histories, fresh, generated_at))
+    trend_folder, trend_pages = write_trend_pages(
+        config,
+        weeks,
+        {name: [by_label[w.label] for w in weeks] for name, by_label in series.items()},
+        fresh,
+        generated_at,
+    )
+    return RangeOutput(outputs, trend_folder, trend_pages)
+
+
+def write_range(
+    config: Config,
+    tables: Tables,
+    first: date,
+    last: date,
+    teams: Sequence[Team] | None = None,
+    fresh: Mapping[str, datetime | None] | None = None,
+    generated_at: datetime | None = None,
+) -> RangeOutput:
+    """A range run: one metrics.json and set of pages per week, and a trend page per team."""
+    chosen = list(config.teams) if teams is None else list(teams)
+    weeks = range_weeks(config, first, last)
+    needed = series_weeks(config, weeks)
+    series = {team.name: team_series(tables, config, needed, team) for team in chosen}
+    return write_range_files(config, weeks, series, fresh, generated_at)
+
+
+def write_trend_pages(
+    config: Config,
+    weeks: Sequence[Week],
+    series: Mapping[str, list[TeamWeek]],
+    fresh: Mapping[str, datetime | None] | None = None,
+    generated_at: datetime | None = None,
+) -> tuple[Path, dict[str, Path]]:
+    """One trend page per team over `weeks`, in `<output>/<first week>_<last week>/`."""
+    from reports.render import trend_page
+    from reports.slug import unique_slugs
+
+    context = page_context(config, fresh, generated_at or datetime.now(UTC))
+    slugs = unique_slugs([team.name for team in config.teams])
+    folder = config.output_path / range_folder_name(weeks)
+    folder.mkdir(parents=True, exist_ok=True)
+    pages: dict[str, Path] = {}
+    for name, team_series in series.items():
+        pages[name] = folder / f"{slugs[name]}.html"
+        atomic_write_bytes(pages[name], trend_page(team_series, context).encode("utf-8"))
+    log.info("wrote %d trend pages to %s", len(pages), folder)
+    return folder, pages

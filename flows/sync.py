@@ -1,0 +1,160 @@
+"""The `sync` flow: GitHub and Jira into the store, one task per repo and per Jira project.
+
+Tasks resolve their own token from the config's reference, so no secret is ever a task
+parameter (Prefect records and may hash parameters). Only TransientError is retried; a refused
+token, a missing repo, a permission or an exhausted rate limit fails that task at once, and the
+other repos and projects carry on. The run then fails naming each repo/project that failed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture, wait
+from prefect.states import State
+
+from connectors.errors import SourceError, TransientError
+from core.config import Config, SecretError, load_config, resolve_secret
+from core.state import SyncState
+from core.store import Store
+from flows.runners import task_runner
+
+SYNC_RETRIES = 2
+SYNC_RETRY_DELAYS = [30.0, 120.0]  # seconds; the connectors already retried within the request
+
+
+class SyncFailed(Exception):
+    """One or more repos/projects failed; the message names each with its reason."""
+
+    def __init__(self, failures: list[str]) -> None:
+        self.failures = failures
+        super().__init__(f"sync failed for {len(failures)} source(s): " + "; ".join(failures))
+
+
+def only_transient(task: Any, task_run: Any, state: State[Any]) -> bool:
+    """Retry a sync task only for a TransientError (5xx, timeouts) — never for 401/403/404."""
+    error = state.data if isinstance(state.data, BaseException) else state.result(raise_on_failure=False)
+    return isinstance(error, TransientError)
+
+
+def _progress(service: str, name: str) -> Callable[..., None]:
+    """A progress callback that writes to the run logger (items fetched, rate limit left)."""
+    logger = get_run_logger()
+
+    def report(message: str) -> None:
+        text = str(message)
+        logger.info("%s", text if text.startswith(f"{service} ") else f"{service} {name}: {text}")
+
+    return report
+
+
+def _since(value: date | datetime | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time(0), tzinfo=UTC)
+
+
+def _syncer(module: str, name: str) -> Callable[..., Any]:
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+@task(
+    name="sync-github-repo",
+    retries=SYNC_RETRIES,
+    retry_delay_seconds=SYNC_RETRY_DELAYS,
+    retry_condition_fn=only_transient,
+    cache_policy=NO_CACHE,
+    task_run_name="github {repo}",
+)
+def sync_repo(config: Config, repo: str, since: datetime | None = None) -> str:
+    """One GitHub repo into the store, incremental from its cursor (or from `since`)."""
+    assert config.github is not None
+    token = resolve_secret(config.github.token)
+    store = Store(config.store_path)
+    sync = _syncer("flows.sync_github", "sync_github_repo")
+    progress = _progress("github", repo)
+    result = sync(config, repo, store, SyncState(store), token, since=since, progress=progress)
+    return _finished("github", repo, result)
+
+
+@task(
+    name="sync-jira-project",
+    retries=SYNC_RETRIES,
+    retry_delay_seconds=SYNC_RETRY_DELAYS,
+    retry_condition_fn=only_transient,
+    cache_policy=NO_CACHE,
+    task_run_name="jira {project}",
+)
+def sync_project(config: Config, project: str, since: datetime | None = None) -> str:
+    """One Jira project into the store, incremental from its cursor (or from `since`)."""
+    assert config.jira is not None
+    user = resolve_secret(config.jira.user) if config.jira.user else None
+    token = resolve_secret(config.jira.token)
+    store = Store(config.store_path)
+    sync = _syncer("flows.sync_jira", "sync_jira_project")
+    progress = _progress("jira", project)
+    result = sync(config, project, store, SyncState(store), user, token, since=since, progress=progress)
+    return _finished("jira", project, result)
+
+
+def _finished(service: str, name: str, result: Any) -> str:
+    """Log a finished sync; a result that says it did not complete fails the task."""
+    if getattr(result, "ok", True) is False:
+        raise SourceError(f"{service} {name}: {getattr(result, 'note', '') or 'did not complete'}")
+    get_run_logger().info("%s %s: %s", service, name, result)
+    return str(result)
+
+
+def run_sync(config: Config, since: date | datetime | None = None, runner: Any = None) -> list[str]:
+    """Sync every repo and project on `runner` (default: a new one from [runner]); returns one
+    line per failed repo/project."""
+    logger = get_run_logger()
+    start = _since(since)
+    jobs: list[tuple[str, Any, dict[str, Any]]] = []
+    if config.github is not None:
+        jobs += [
+            (f"github {repo}", sync_repo, {"config": config, "repo": repo, "since": start})
+            for repo in config.all_repos()
+        ]
+    if config.jira is not None:
+        jobs += [
+            (f"jira {p}", sync_project, {"config": config, "project": p, "since": start})
+            for p in config.all_projects()
+        ]
+    if not jobs:
+        logger.warning("nothing to sync: the config lists no GitHub repos and no Jira projects")
+        return []
+    if runner is None:
+        with task_runner(config) as own_runner:
+            return run_sync(config, since, own_runner)
+    futures: list[tuple[str, PrefectFuture[Any]]] = [
+        (label, runner.submit(job, parameters=params)) for label, job, params in jobs
+    ]
+    wait([future for _, future in futures])
+    failures = [f"{label}: {_reason(f.state)}" for label, f in futures if not f.state.is_completed()]
+    for line in failures:
+        logger.error("sync failed: %s", line)
+    return failures
+
+
+def _reason(state: State[Any]) -> str:
+    error = state.result(raise_on_failure=False)
+    if isinstance(error, (SourceError, SecretError)):
+        return str(error).splitlines()[0] if str(error) else type(error).__name__
+    if isinstance(error, BaseException):
+        return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else 'failed'}"
+    return state.message or state.type.value.lower()
+
+
+@flow(name="radar-sync", log_prints=False)
+def sync_flow(config_path: str, since: date | None = None) -> None:
+    """GitHub and Jira into the store; fails naming every repo/project that could not sync."""
+    config = load_config(config_path)
+    failures = run_sync(config, since)
+    if failures:
+        raise SyncFailed(failures)
