@@ -1,0 +1,586 @@
+"""GitHub client on PyGithub's requester: the one place for paging, retries and rate limits, plus
+the readers that return raw pages of pull requests (GraphQL or REST) and default-branch commits.
+
+PyGithub facts relied on (checked against PyGithub 2.10, see LIBRARY-NOTES.md):
+- `Github(seconds_between_requests=...)` defaults to a 0.25 s sleep before every request and
+  `per_page` to 30; both are set here.
+- Its default `GithubRetry` sleeps inside urllib3 (not injectable, 60 s for secondary limits, no
+  retry of a 429 without `Retry-After`), so it is turned off (`retry=None`) and this module retries.
+- `Requester.requestJsonAndCheck` raises `GithubException` (status, data, headers) for >= 400 and
+  `ValueError` for a body that starts like JSON but is not; `requester.graphql_url` maps an
+  Enterprise `https://HOST/api/v3` to `https://HOST/api/graphql`.
+- The CA bundle comes from `REQUESTS_CA_BUNDLE` (requests reads it when `verify=True`).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import requests
+from github import Auth, Github, GithubException
+
+from connectors import github_queries as queries
+from connectors.errors import (
+    AuthError,
+    NotFound,
+    PermissionDenied,
+    RateLimitExhausted,
+    SourceError,
+    TransientError,
+)
+from connectors.normalize_github import later, parse_time
+from core.config import Config
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.github.com"
+TIMEOUT_SECONDS = 30
+REST_PAGE_SIZE = 100  # GitHub's maximum for list endpoints
+# The REST pull-request commits endpoint lists at most 250 commits (GitHub docs:
+# https://docs.github.com/en/rest/pulls/pulls#list-commits-on-a-pull-request); GraphQL has no cap.
+REST_PR_COMMITS_CAP = 250
+
+MAX_TRANSIENT_RETRIES = 4  # 5xx, timeouts, dropped connections, truncated bodies
+MAX_SECONDARY_RETRIES = 3  # 403/429 secondary ("abuse") limits
+MAX_PRIMARY_WAITS = 2  # waits for a primary limit reset within one request
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_CAP_SECONDS = 60.0
+# GitHub: "If you receive a secondary rate limit error without retry-after, wait at least one
+# minute" (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api).
+SECONDARY_WAIT_SECONDS = 60.0
+GRAPHQL_UNAVAILABLE_STATUSES = frozenset({404, 405, 410, 501})
+
+Resource = Literal["core", "graphql"]
+
+
+class GraphqlUnavailable(SourceError):
+    """The server has no usable GraphQL endpoint (GitHub Enterprise without it, or a proxy)."""
+
+
+class EmptyRepository(SourceError):
+    """The repository has no commits yet (GitHub answers 409)."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class _Failure(Exception):
+    """One failed attempt, sorted into what to do next."""
+
+    kind: Literal[
+        "auth", "primary", "secondary", "transient", "not_found", "empty", "forbidden", "unavailable", "fatal"
+    ]
+    message: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class GithubClient:
+    """HTTP to one GitHub (or Enterprise) server; counts every request it sends in `requests`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        max_rate_limit_wait: float = 900.0,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], datetime] = utc_now,
+        progress: Callable[[str], None] | None = None,
+        jitter: Callable[[], float] = random.random,
+        timeout: int = TIMEOUT_SECONDS,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.github = Github(
+            auth=Auth.Token(token),
+            base_url=self.base_url,
+            per_page=REST_PAGE_SIZE,
+            timeout=timeout,
+            retry=None,
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+            verify=True,
+        )
+        self.requester = self.github.requester
+        self.max_rate_limit_wait = max_rate_limit_wait
+        self.sleep = sleep
+        self.now = now
+        self.progress = progress
+        self.jitter = jitter
+        self.requests = 0
+        self.graphql_available: bool | None = None
+        self._exhausted_until: dict[str, datetime] = {}
+
+    @property
+    def graphql_url(self) -> str:
+        return self.requester.graphql_url
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def rest_get(self, path: str, params: Mapping[str, Any] | None = None) -> tuple[dict[str, str], Any]:
+        """GET a REST path (relative to base_url) or an absolute `Link` URL; JSON body."""
+
+        def send() -> tuple[dict[str, Any], Any]:
+            return self.requester.requestJsonAndCheck(
+                "GET", path, parameters=dict(params) if params else None
+            )
+
+        return self._call(f"GET {path.split('?')[0]}", send, "core")
+
+    def rest_pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[list[Any]]:
+        """Pages of a REST list endpoint, following `Link: rel="next"`; stop iterating to stop paging."""
+        url, query = path, dict(params or {})
+        while True:
+            headers, data = self.rest_get(url, query)
+            if not isinstance(data, list):
+                raise SourceError(f"GitHub answered GET {path} with {type(data).__name__}, not a list")
+            yield data
+            following = next_link(headers.get("link"))
+            if following is None:
+                return
+            url, query = following, {}
+
+    def graphql(self, query: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+        """Run one GraphQL query; errors in a 200 answer are raised, never returned as empty data."""
+        body = {"query": query, "variables": dict(variables)}
+
+        def send() -> tuple[dict[str, Any], Any]:
+            headers, data = self.requester.requestJsonAndCheck("POST", self.graphql_url, input=body)
+            if not isinstance(data, dict) or not (isinstance(data.get("data"), dict) or data.get("errors")):
+                raise _Failure(
+                    "transient", "GitHub answered a GraphQL query with something that is not GraphQL"
+                )
+            errors = data.get("errors")
+            if errors:
+                raise _graphql_failure(errors, headers)
+            return headers, data["data"]
+
+        name = query.split("(", 1)[0].split()[-1] if "query" in query else "query"
+        try:
+            _, data = self._call(f"GraphQL {name}", send, "graphql")
+        except GraphqlUnavailable:
+            self.graphql_available = False
+            raise
+        self.graphql_available = True
+        return data  # type: ignore[no-any-return]
+
+    # -- the retry loop ---------------------------------------------------------------------
+
+    def _call(
+        self, what: str, send: Callable[[], tuple[dict[str, Any], Any]], resource: Resource
+    ) -> tuple[dict[str, str], Any]:
+        transient = secondary = primary = 0
+        while True:
+            self._wait_if_exhausted(resource)
+            self.requests += 1
+            try:
+                try:
+                    raw_headers, data = send()
+                except GithubException as error:
+                    raise self._classify(error, what, resource) from None
+                except requests.exceptions.SSLError:
+                    raise SourceError(
+                        f"TLS verification failed for {self.base_url}; point REQUESTS_CA_BUNDLE at the "
+                        "server's CA bundle"
+                    ) from None
+                except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as error:
+                    raise _Failure("transient", f"{type(error).__name__} on {what}") from None
+                except requests.exceptions.ChunkedEncodingError:
+                    raise _Failure("transient", f"connection dropped during {what}") from None
+                except ValueError:
+                    raise _Failure("transient", f"GitHub sent malformed JSON for {what}") from None
+            except _Failure as failure:
+                self._note_rate_limit(failure.headers, resource)
+                if failure.kind == "transient":
+                    transient += 1
+                    if transient > MAX_TRANSIENT_RETRIES:
+                        raise TransientError(
+                            f"{failure.message} (gave up after {transient} tries against {self.base_url})"
+                        ) from None
+                    self._pause(self._backoff(transient), f"{failure.message}; retrying")
+                elif failure.kind == "secondary":
+                    secondary += 1
+                    if secondary > MAX_SECONDARY_RETRIES:
+                        raise TransientError(
+                            f"GitHub secondary rate limit persisted for {what} after {secondary} tries"
+                        ) from None
+                    self._pause(
+                        self._secondary_wait(failure.headers, secondary), "GitHub secondary rate limit"
+                    )
+                elif failure.kind == "primary":
+                    primary += 1
+                    self._wait_for_primary_reset(failure.headers, what, primary)
+                else:
+                    raise self._fatal(failure) from None
+                continue
+            headers = {k.lower(): str(v) for k, v in raw_headers.items()}
+            self._note_rate_limit(headers, resource)
+            return headers, data
+
+    def _classify(self, error: GithubException, what: str, resource: Resource) -> _Failure:
+        status = error.status
+        headers = {k.lower(): str(v) for k, v in (error.headers or {}).items()}
+        data = error.data if isinstance(error.data, dict) else {}
+        message = str(data.get("message") or "").strip()
+        lowered = message.lower()
+        if status == 401:
+            return _Failure("auth", message, headers)
+        if status in (403, 429):
+            if headers.get("x-ratelimit-remaining") == "0" or lowered.startswith("api rate limit exceeded"):
+                return _Failure("primary", message, headers)
+            if (
+                status == 429
+                or "retry-after" in headers
+                or "secondary rate limit" in lowered
+                or "abuse" in lowered
+                or lowered.endswith("please wait a few minutes before you try again.")
+            ):
+                return _Failure("secondary", message, headers)
+            return _Failure("forbidden", f"GitHub refused {what}: {message or status}", headers)
+        if resource == "graphql" and status in GRAPHQL_UNAVAILABLE_STATUSES:
+            return _Failure("unavailable", f"no GraphQL API at {self.graphql_url} ({status})", headers)
+        if status == 404:
+            return _Failure("not_found", f"{what} not found", headers)
+        if status == 409:
+            return _Failure("empty", message or "repository is empty", headers)
+        if status >= 500:
+            return _Failure("transient", f"GitHub answered {status} to {what}", headers)
+        return _Failure("fatal", f"GitHub answered {status} to {what}: {message or 'no message'}", headers)
+
+    def _fatal(self, failure: _Failure) -> SourceError:
+        if failure.kind == "auth":
+            return AuthError(f"GitHub rejected the token for {self.base_url}")
+        if failure.kind == "not_found":
+            return NotFound(failure.message)
+        if failure.kind == "empty":
+            return EmptyRepository(failure.message)
+        if failure.kind == "forbidden":
+            return PermissionDenied(failure.message)
+        if failure.kind == "unavailable":
+            return GraphqlUnavailable(failure.message)
+        return SourceError(failure.message)
+
+    # -- waiting ----------------------------------------------------------------------------
+
+    def _pause(self, seconds: float, reason: str) -> None:
+        log.info("%s: waiting %.1f s", reason, seconds)
+        if self.progress is not None and seconds >= 10:
+            self.progress(f"{reason}: waiting {seconds:.0f} s")
+        self.sleep(seconds)
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential backoff with jitter: 1-2 s, 2-4 s, 4-8 s, ... capped."""
+        ceiling = min(BACKOFF_BASE_SECONDS * 2 ** (attempt - 1), BACKOFF_CAP_SECONDS)
+        return ceiling * (0.5 + 0.5 * self.jitter())
+
+    def _secondary_wait(self, headers: Mapping[str, str], attempt: int) -> float:
+        retry_after = _number(headers.get("retry-after"))
+        wait = SECONDARY_WAIT_SECONDS * 2 ** (attempt - 1) if retry_after is None else max(retry_after, 0.0)
+        if wait > self.max_rate_limit_wait:
+            raise RateLimitExhausted(
+                f"GitHub secondary rate limit asks for a {wait:.0f} s pause, more than "
+                f"max_rate_limit_wait_seconds ({self.max_rate_limit_wait:.0f} s)"
+            )
+        return wait * (1.0 + 0.2 * self.jitter())
+
+    def _note_rate_limit(self, headers: Mapping[str, str], resource: Resource) -> None:
+        """Remember an exhausted budget so the next request waits for its reset instead of failing."""
+        remaining = _number(headers.get("x-ratelimit-remaining"))
+        reset = _reset_time(headers)
+        key = headers.get("x-ratelimit-resource", resource)
+        if remaining is not None and remaining <= 0 and reset is not None:
+            self._exhausted_until[key] = reset
+        else:
+            self._exhausted_until.pop(key, None)
+
+    def _wait_if_exhausted(self, resource: Resource) -> None:
+        reset = self._exhausted_until.pop(resource, None)
+        if reset is not None:
+            self._wait_until(reset)
+
+    def _wait_for_primary_reset(self, headers: Mapping[str, str], what: str, attempt: int) -> None:
+        reset = _reset_time(headers)
+        if reset is None:  # a server that names no reset time: back off as for a secondary limit
+            if attempt > MAX_PRIMARY_WAITS:
+                raise RateLimitExhausted(
+                    f"GitHub rate limit exhausted for {what}; the server gives no reset time"
+                )
+            self._pause(self._secondary_wait(headers, attempt), "GitHub rate limit")
+            return
+        if attempt > MAX_PRIMARY_WAITS:
+            raise RateLimitExhausted(f"GitHub rate limit still exhausted; rate limit resets at {_utc(reset)}")
+        self._wait_until(reset)
+
+    def _wait_until(self, reset: datetime) -> None:
+        wait = (reset - self.now()).total_seconds() + 1.0  # the reset falls somewhere in that second
+        if wait > self.max_rate_limit_wait:
+            raise RateLimitExhausted(
+                f"GitHub rate limit exhausted; rate limit resets at {_utc(reset)}, later than "
+                f"max_rate_limit_wait_seconds ({self.max_rate_limit_wait:.0f} s) allows"
+            )
+        if wait > 0:
+            message = f"GitHub rate limit reached; waiting {wait:.0f} s until {_utc(reset)}"
+            log.warning(message)
+            if self.progress is not None:
+                self.progress(message)
+            self.sleep(wait)
+
+
+def _graphql_failure(errors: list[Any], headers: Mapping[str, Any]) -> _Failure:
+    lowered_headers = {k.lower(): str(v) for k, v in headers.items()}
+    first = errors[0] if errors and isinstance(errors[0], dict) else {}
+    kind = str(first.get("type") or "")
+    message = str(first.get("message") or "unknown error")
+    if kind == "RATE_LIMITED":
+        return _Failure("primary", message, lowered_headers)
+    if kind == "NOT_FOUND":
+        return _Failure("not_found", message, lowered_headers)
+    if message.lower().startswith("something went wrong") or "timeout" in message.lower():
+        return _Failure("transient", f"GitHub GraphQL: {message}", lowered_headers)
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return _Failure("fatal", f"GitHub GraphQL error: {message}{more}", lowered_headers)
+
+
+_LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
+
+
+def next_link(header: str | None) -> str | None:
+    """The `rel="next"` URL of a `Link` header, if any."""
+    if not header:
+        return None
+    match = _LINK_NEXT.search(header)
+    return match.group(1) if match else None
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _reset_time(headers: Mapping[str, str]) -> datetime | None:
+    reset = _number(headers.get("x-ratelimit-reset"))
+    return datetime.fromtimestamp(reset, UTC) if reset is not None else None
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def iso(moment: datetime) -> str:
+    """GitHub's timestamp form, `2026-01-31T12:00:00Z`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- readers: raw pages ---------------------------------------------------------------------------
+
+
+@dataclass
+class RawPage:
+    """Pull requests (new or changed, with complete detail) and/or default-branch commits, raw."""
+
+    api: Literal["graphql", "rest"]
+    pull_requests: list[dict[str, Any]] = field(default_factory=list)
+    branch_commits: list[dict[str, Any]] = field(default_factory=list)
+    newest_updated_at: datetime | None = None
+    note: str | None = None
+
+
+def graphql_pages(
+    client: GithubClient,
+    repo: str,
+    *,
+    updated_since: datetime,
+    commits_since: datetime,
+    known: Mapping[int, datetime],
+    page_size: int,
+) -> Iterator[RawPage]:
+    """Pages of PRs updated at or after `updated_since`, newest first, then the branch commits.
+
+    PRs whose `updatedAt` equals the stored one (`known`) are already complete in the store and
+    are left out; paging stops at the first PR older than `updated_since`.
+    """
+    owner, name = repo.split("/", 1)
+    after: str | None = None
+    history: dict[str, Any] | None = None
+    first = True
+    while True:
+        variables = {
+            "owner": owner,
+            "name": name,
+            "pageSize": page_size,
+            "after": after,
+            "withHistory": first,
+            "since": iso(commits_since),
+        }
+        repository = _repository(client.graphql(queries.PULL_REQUESTS_PAGE, variables), repo)
+        if first:
+            history = _history(repository.get("defaultBranchRef"))
+            first = False
+        connection = repository["pullRequests"]
+        page = RawPage("graphql")
+        stop = False
+        for node in connection["nodes"]:
+            updated = parse_time(node["updatedAt"])
+            if updated is None or updated < updated_since:
+                stop = True
+                break
+            page.newest_updated_at = later(page.newest_updated_at, updated)
+            if known.get(node["number"]) == updated:
+                continue
+            _complete_pull_request(client, owner, name, node)
+            page.pull_requests.append(node)
+        yield page
+        info = connection["pageInfo"]
+        if stop or not info["hasNextPage"]:
+            break
+        after = info["endCursor"]
+
+    final = RawPage("graphql")
+    if history is None:
+        final.note = "repository is empty"
+    else:
+        final.branch_commits = list(history["nodes"])
+        info = history["pageInfo"]
+        while info["hasNextPage"]:
+            data = client.graphql(
+                queries.BRANCH_HISTORY_PAGE,
+                {"owner": owner, "name": name, "since": iso(commits_since), "after": info["endCursor"]},
+            )
+            more = _history(_repository(data, repo).get("defaultBranchRef"))
+            if more is None:
+                break
+            final.branch_commits += more["nodes"]
+            info = more["pageInfo"]
+    yield final
+
+
+def _repository(data: Mapping[str, Any], repo: str) -> dict[str, Any]:
+    repository = data.get("repository")
+    if not isinstance(repository, dict):
+        raise NotFound(f"repo {repo} not found or not visible to this token")
+    return repository
+
+
+def _history(branch: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The `history` connection under a default branch ref, or None for an empty repository."""
+    if not branch:
+        return None
+    target = branch.get("target") or {}
+    history = target.get("history")
+    return history if isinstance(history, dict) else None
+
+
+def _complete_pull_request(client: GithubClient, owner: str, name: str, node: dict[str, Any]) -> None:
+    """Follow every nested connection of a PR that has more than one page, in place."""
+    for key, query in queries.PULL_REQUEST_CONNECTION_PAGE.items():
+        connection = node[key]
+        while connection["pageInfo"]["hasNextPage"]:
+            variables = {
+                "owner": owner,
+                "name": name,
+                "number": node["number"],
+                "after": connection["pageInfo"]["endCursor"],
+            }
+            data = client.graphql(query, variables)
+            pull = _repository(data, f"{owner}/{name}").get("pullRequest") or {}
+            more = pull.get(key)
+            if not isinstance(more, dict):
+                raise SourceError(f"GitHub returned no {key} for pull request #{node['number']}")
+            connection["nodes"] = connection["nodes"] + more["nodes"]
+            connection["pageInfo"] = more["pageInfo"]
+
+
+REVIEW_REQUEST_EVENTS = frozenset({"review_requested", "review_request_removed"})
+
+
+def rest_pages(
+    client: GithubClient,
+    repo: str,
+    *,
+    updated_since: datetime,
+    commits_since: datetime,
+    known: Mapping[int, datetime],
+    page_size: int,
+) -> Iterator[RawPage]:
+    """The REST fallback of `graphql_pages`: list PRs by `updated` desc, then per changed PR its
+    reviews, issue events and commits; then the default branch's commits since `commits_since`."""
+    base = f"/repos/{repo}"
+    params = {"state": "all", "sort": "updated", "direction": "desc", "per_page": page_size}
+    for listed in client.rest_pages(f"{base}/pulls", params):
+        page = RawPage("rest")
+        stop = False
+        for pull in listed:
+            updated = parse_time(pull.get("updated_at"))
+            if updated is None or updated < updated_since:
+                stop = True
+                break
+            page.newest_updated_at = later(page.newest_updated_at, updated)
+            number = int(pull["number"])
+            if known.get(number) == updated:
+                continue
+            detail = f"{base}/pulls/{number}"
+            per_page = {"per_page": REST_PAGE_SIZE}
+            reviews = [r for p in client.rest_pages(f"{detail}/reviews", per_page) for r in p]
+            events = [
+                e
+                for p in client.rest_pages(f"{base}/issues/{number}/events", per_page)
+                for e in p
+                if e.get("event") in REVIEW_REQUEST_EVENTS
+            ]
+            commits = [c for p in client.rest_pages(f"{detail}/commits", per_page) for c in p]
+            if len(commits) >= REST_PR_COMMITS_CAP:
+                log.warning(
+                    "%s#%s: the REST API lists only the first %d commits of a pull request; "
+                    "use the GraphQL API (github.api = 'graphql') for the rest",
+                    repo,
+                    number,
+                    REST_PR_COMMITS_CAP,
+                )
+            page.pull_requests.append(
+                {"pull": pull, "reviews": reviews, "events": events, "commits": commits}
+            )
+        yield page
+        if stop:
+            break
+
+    final = RawPage("rest")
+    try:
+        for listed in client.rest_pages(
+            f"{base}/commits", {"since": iso(commits_since), "per_page": REST_PAGE_SIZE}
+        ):
+            final.branch_commits += listed
+    except EmptyRepository:
+        final.note = "repository is empty"
+    yield final
+
+
+def github_client(
+    config: Config,
+    token: str,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    now: Callable[[], datetime] = utc_now,
+    progress: Callable[[str], None] | None = None,
+) -> GithubClient:
+    """A client for the config's `[github]` server (base URL, rate-limit patience)."""
+    settings = config.github
+    if settings is None:
+        raise SourceError("the config has no [github] section")
+    return GithubClient(
+        settings.base_url,
+        token,
+        max_rate_limit_wait=settings.max_rate_limit_wait_seconds,
+        sleep=sleep,
+        now=now,
+        progress=progress,
+    )
