@@ -66,7 +66,7 @@ def resolve_secret(reference: str) -> str:
             block = Secret.load(name)
         except (ValueError, RuntimeError) as error:
             raise SecretError(f"Prefect Secret block '{name}' could not be loaded: {error}") from None
-        return str(block.get())
+        return str(block.get())  # type: ignore[union-attr]
     raise SecretError(f"'{reference}' is not a secret reference (env:NAME or prefect-secret:BLOCK)")
 
 
@@ -391,7 +391,9 @@ def cross_reference_problems(data: dict[str, Any]) -> list[str]:
             if member not in ids:
                 found.append(f"{where}.members[{j}]: '{member}' is not in [[people]]")
             elif member == manager:
-                found.append(f"{where}.members[{j}]: '{member}' is the manager (members excludes the manager)")
+                found.append(
+                    f"{where}.members[{j}]: '{member}' is the manager (members excludes the manager)"
+                )
             elif member in members[:j]:
                 found.append(f"{where}.members[{j}]: '{member}' is listed twice")
     return found

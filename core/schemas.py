@@ -4,101 +4,101 @@ from __future__ import annotations
 
 import polars as pl
 
-UTC_TIME = pl.Datetime("us", "UTC")
-TEXT_LIST = pl.List(pl.String)
+UTC_TIME: pl.DataType = pl.Datetime("us", "UTC")
+TEXT_LIST: pl.DataType = pl.List(pl.String)
 
 PULL_REQUESTS = pl.Schema(
     {
-        "repo": pl.String,
-        "number": pl.Int64,
-        "author": pl.String,
-        "title": pl.String,
-        "url": pl.String,
-        "state": pl.String,
-        "draft": pl.Boolean,
+        "repo": pl.String(),
+        "number": pl.Int64(),
+        "author": pl.String(),
+        "title": pl.String(),
+        "url": pl.String(),
+        "state": pl.String(),
+        "draft": pl.Boolean(),
         "created_at": UTC_TIME,
         "merged_at": UTC_TIME,
         "closed_at": UTC_TIME,
         "updated_at": UTC_TIME,
         "labels": TEXT_LIST,
-        "additions": pl.Int64,
-        "deletions": pl.Int64,
+        "additions": pl.Int64(),
+        "deletions": pl.Int64(),
     }
 )
 
 REVIEWS = pl.Schema(
     {
-        "repo": pl.String,
-        "review_id": pl.Int64,
-        "number": pl.Int64,
-        "reviewer": pl.String,
-        "state": pl.String,
+        "repo": pl.String(),
+        "review_id": pl.Int64(),
+        "number": pl.Int64(),
+        "reviewer": pl.String(),
+        "state": pl.String(),
         "submitted_at": UTC_TIME,
     }
 )
 
 REVIEW_REQUESTS = pl.Schema(
     {
-        "repo": pl.String,
-        "number": pl.Int64,
-        "reviewer": pl.String,
+        "repo": pl.String(),
+        "number": pl.Int64(),
+        "reviewer": pl.String(),
         "requested_at": UTC_TIME,
-        "requester": pl.String,
+        "requester": pl.String(),
         "removed_at": UTC_TIME,
     }
 )
 
 COMMITS = pl.Schema(
     {
-        "repo": pl.String,
-        "sha": pl.String,
-        "author": pl.String,
-        "author_email": pl.String,
+        "repo": pl.String(),
+        "sha": pl.String(),
+        "author": pl.String(),
+        "author_email": pl.String(),
         "authored_at": UTC_TIME,
         "committed_at": UTC_TIME,
-        "additions": pl.Int64,
-        "deletions": pl.Int64,
-        "pr_number": pl.Int64,
-        "message_first_line": pl.String,
+        "additions": pl.Int64(),
+        "deletions": pl.Int64(),
+        "pr_number": pl.Int64(),
+        "message_first_line": pl.String(),
     }
 )
 
 ISSUES = pl.Schema(
     {
-        "key": pl.String,
-        "project": pl.String,
-        "issue_type": pl.String,
-        "summary": pl.String,
-        "url": pl.String,
-        "status": pl.String,
+        "key": pl.String(),
+        "project": pl.String(),
+        "issue_type": pl.String(),
+        "summary": pl.String(),
+        "url": pl.String(),
+        "status": pl.String(),
         "labels": TEXT_LIST,
         "components": TEXT_LIST,
-        "assignee": pl.String,
-        "reporter": pl.String,
+        "assignee": pl.String(),
+        "reporter": pl.String(),
         "created_at": UTC_TIME,
         "updated_at": UTC_TIME,
         "resolved_at": UTC_TIME,
-        "parent_key": pl.String,
+        "parent_key": pl.String(),
     }
 )
 
 ISSUE_EVENTS = pl.Schema(
     {
-        "key": pl.String,
-        "event_id": pl.String,
-        "field": pl.String,
+        "key": pl.String(),
+        "event_id": pl.String(),
+        "field": pl.String(),
         "at": UTC_TIME,
-        "actor": pl.String,
-        "from_value": pl.String,
-        "to_value": pl.String,
+        "actor": pl.String(),
+        "from_value": pl.String(),
+        "to_value": pl.String(),
     }
 )
 
 COMMENTS = pl.Schema(
     {
-        "key": pl.String,
-        "comment_id": pl.String,
-        "author": pl.String,
+        "key": pl.String(),
+        "comment_id": pl.String(),
+        "author": pl.String(),
         "created_at": UTC_TIME,
         "mentions": TEXT_LIST,
     }

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from core.store import StoreError, Store, atomic_write_bytes
+from core.store import Store, StoreError, atomic_write_bytes
 
 STATE_FILE = "state.json"
 

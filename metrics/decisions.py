@@ -60,7 +60,9 @@ def decision_requests(
         .join(scope.issues.select("key", "summary", "url", "resolved_at"), on="key", how="left")
         .with_columns(
             answered_at=pl.when(closed).then(pl.lit(None, dtype=UTC)).otherwise(answered),
-            closed_at=pl.when(closed).then(pl.max_horizontal(resolved, pl.col("at"))).otherwise(pl.lit(None, dtype=UTC)),
+            closed_at=pl.when(closed)
+            .then(pl.max_horizontal(resolved, pl.col("at")))
+            .otherwise(pl.lit(None, dtype=UTC)),
         )
         .with_columns(latency_hours=hours(pl.col("answered_at") - pl.col("at")))
         .drop("by_manager", "by_exit", "resolved_at")

@@ -24,7 +24,11 @@ ESCALATION_SCHEMA = {
 
 def _label_set(column: str) -> pl.Expr:
     return (
-        pl.col(column).fill_null("").str.to_lowercase().str.split(" ").list.eval(pl.element().filter(pl.element() != ""))
+        pl.col(column)
+        .fill_null("")
+        .str.to_lowercase()
+        .str.split(" ")
+        .list.eval(pl.element().filter(pl.element() != ""))
     )
 
 
@@ -42,7 +46,9 @@ def escalations(scope: TeamScope, config: Config) -> pl.DataFrame:
     not_manager_actor = pl.col("actor").is_null() | ~pl.col("actor").is_in(manager)
 
     label_added = field.eq("labels") & (
-        _label_set("to_value").list.set_difference(_label_set("from_value")).list.set_intersection(escalation_labels)
+        _label_set("to_value")
+        .list.set_difference(_label_set("from_value"))
+        .list.set_intersection(escalation_labels)
     ).list.len().gt(0)
     assigned = field.eq("assignee") & pl.col("to_value").is_in(manager).fill_null(False) & not_manager_actor
     into_decision = (
@@ -53,9 +59,11 @@ def escalations(scope: TeamScope, config: Config) -> pl.DataFrame:
     from_events = scope.events.filter(label_added | assigned | into_decision).select(
         "key",
         "at",
-        kind=pl.when(label_added).then(pl.lit("label")).when(assigned).then(pl.lit("assigned")).otherwise(
-            pl.lit("decision_status")
-        ),
+        kind=pl.when(label_added)
+        .then(pl.lit("label"))
+        .when(assigned)
+        .then(pl.lit("assigned"))
+        .otherwise(pl.lit("decision_status")),
     )
     mentions = scope.comments.filter(
         (pl.col("author").is_null() | ~pl.col("author").is_in(manager))
@@ -67,7 +75,9 @@ def escalations(scope: TeamScope, config: Config) -> pl.DataFrame:
         "key",
         "category",
         reason=pl.col("labels")
-        .list.eval(pl.element().str.to_lowercase().replace_strict(reasons, default=None, return_dtype=pl.String))
+        .list.eval(
+            pl.element().str.to_lowercase().replace_strict(reasons, default=None, return_dtype=pl.String)
+        )
         .list.drop_nulls()
         .list.first()
         .fill_null("unspecified"),
@@ -110,7 +120,12 @@ class EscalationWeek:
 
 
 def escalation_week(
-    scope: TeamScope, config: Config, found: pl.DataFrame, actions: pl.DataFrame, start: datetime, end: datetime
+    scope: TeamScope,
+    config: Config,
+    found: pl.DataFrame,
+    actions: pl.DataFrame,
+    start: datetime,
+    end: datetime,
 ) -> EscalationWeek:
     """Per category: active, escalated, escalation_rate, manager_involved, reasons."""
     active = active_issues(scope, start, end)
@@ -127,7 +142,9 @@ def escalation_week(
             "escalated": escalated,
             "escalation_rate": escalated / keys.height if keys.height else None,
             "manager_involved": keys.join(involved_keys, on="key", how="semi").height,
-            "reasons": dict(zip(reasons.get_column("reason").to_list(), reasons.get_column("len").to_list(), strict=True)),
+            "reasons": dict(
+                zip(reasons.get_column("reason").to_list(), reasons.get_column("len").to_list(), strict=True)
+            ),
         }
     thresholds = config.thresholds
     flags = []
@@ -137,6 +154,9 @@ def escalation_week(
     implementation_rate = result["implementation"]["escalation_rate"]
     if implementation_rate is not None and implementation_rate > thresholds.implementation_escalation_rate:
         flags.append("implementation decisions keep coming back to you")
-    if result["strategic"]["active"] and result["strategic"]["manager_involved"] < result["strategic"]["active"]:
+    if (
+        result["strategic"]["active"]
+        and result["strategic"]["manager_involved"] < result["strategic"]["active"]
+    ):
         flags.append("strategic work without you")
     return EscalationWeek(result, flags)

@@ -59,7 +59,9 @@ def review_week(scope: TeamScope, start: datetime, end: datetime) -> ReviewWeek:
     """Manager review share, pickup medians, PRs waiting on the manager, load concentration."""
     manager = scope.manager
     merged = scope.prs.filter(in_window("merged_at", start, end) & (pl.col("author_person") != manager))
-    manager_reviewed = scope.reviews.filter(pl.col("reviewer_key") == manager).select("repo", "number").unique()
+    manager_reviewed = (
+        scope.reviews.filter(pl.col("reviewer_key") == manager).select("repo", "number").unique()
+    )
     reviewed_flags = merged.join(
         manager_reviewed.with_columns(hit=pl.lit(True)), on=["repo", "number"], how="left"
     ).get_column("hit")
@@ -99,7 +101,9 @@ def waiting_on_manager(scope: TeamScope, end: datetime) -> pl.DataFrame:
         & (pl.col("merged_at").is_null() | (pl.col("merged_at") >= end))
         & (pl.col("closed_at").is_null() | (pl.col("closed_at") >= end))
     )
-    manager_reviews = scope.reviews.filter((pl.col("reviewer_key") == scope.manager) & (pl.col("submitted_at") < end))
+    manager_reviews = scope.reviews.filter(
+        (pl.col("reviewer_key") == scope.manager) & (pl.col("submitted_at") < end)
+    )
     outstanding = (
         first_review_after_request(
             scope.requests.filter((pl.col("reviewer_key") == scope.manager) & (pl.col("requested_at") < end)),

@@ -203,7 +203,9 @@ def category_expr(config: Config) -> pl.Expr:
     )
 
 
-def team_scope(tables: Tables, config: Config, team: Team, ids: Identities, owners: pl.DataFrame) -> TeamScope:
+def team_scope(
+    tables: Tables, config: Config, team: Team, ids: Identities, owners: pl.DataFrame
+) -> TeamScope:
     """Select the rows that belong to `team` (SPEC §5: team PRs, team issues)."""
     people = [team.manager, *team.members]
     manager = config.person(team.manager)
@@ -212,15 +214,15 @@ def team_scope(tables: Tables, config: Config, team: Team, ids: Identities, owne
     def in_repos(frame: pl.DataFrame) -> pl.DataFrame:
         return frame if repos is None else frame.filter(pl.col("repo").is_in(repos))
 
-    all_prs = in_repos(table(tables, "pull_requests")).with_columns(
-        author_person=ids.github_person("author")
-    )
+    all_prs = in_repos(table(tables, "pull_requests")).with_columns(author_person=ids.github_person("author"))
     prs = all_prs.filter(pl.col("author_person").is_in(people).fill_null(False) & ~ids.is_bot("author"))
     pr_keys = prs.select("repo", "number")
 
     handover = lowered(config.delegation.handover_labels)
     handover_prs = in_repos(table(tables, "pull_requests")).filter(
-        pl.col("labels").list.eval(pl.element().str.to_lowercase()).list.set_intersection(handover)
+        pl.col("labels")
+        .list.eval(pl.element().str.to_lowercase())
+        .list.set_intersection(handover)
         .list.len()
         .gt(0)
         .fill_null(False)

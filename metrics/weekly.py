@@ -26,7 +26,9 @@ UNMAPPED_SCHEMA = {"source": pl.String, "identity": pl.String, "events": pl.Int6
 class TeamMetrics:
     """A team's rows scoped once; `week(w)` computes any week from them."""
 
-    def __init__(self, tables: Tables, config: Config, team: Team, ids: Identities, owners: pl.DataFrame) -> None:
+    def __init__(
+        self, tables: Tables, config: Config, team: Team, ids: Identities, owners: pl.DataFrame
+    ) -> None:
         self.config = config
         self.team = team
         self.ids = ids
@@ -85,7 +87,13 @@ class TeamMetrics:
 
 
 def unmapped_identities(
-    tables: Tables, config: Config, team: Team, ids: Identities, scope: TeamScope, start: datetime, end: datetime
+    tables: Tables,
+    config: Config,
+    team: Team,
+    ids: Identities,
+    scope: TeamScope,
+    start: datetime,
+    end: datetime,
 ) -> pl.DataFrame:
     """Identities active in the team's repos and issues this week that map to no person."""
     repos = config.team_repos(team)
@@ -95,12 +103,12 @@ def unmapped_identities(
 
     github = pl.concat(
         [
-            in_repos(table(tables, "pull_requests")).filter(in_window("created_at", start, end)).select(
-                identity=pl.col("author")
-            ),
-            in_repos(table(tables, "reviews")).filter(in_window("submitted_at", start, end)).select(
-                identity=pl.col("reviewer")
-            ),
+            in_repos(table(tables, "pull_requests"))
+            .filter(in_window("created_at", start, end))
+            .select(identity=pl.col("author")),
+            in_repos(table(tables, "reviews"))
+            .filter(in_window("submitted_at", start, end))
+            .select(identity=pl.col("reviewer")),
         ]
     ).filter(
         pl.col("identity").is_not_null()
@@ -141,7 +149,9 @@ def team_metrics(tables: Tables, config: Config, teams: Sequence[Team] | None = 
     return [TeamMetrics(tables, config, team, ids, owners) for team in (teams or config.teams)]
 
 
-def team_weeks(tables: Tables, config: Config, week: Week, teams: Sequence[Team] | None = None) -> list[TeamWeek]:
+def team_weeks(
+    tables: Tables, config: Config, week: Week, teams: Sequence[Team] | None = None
+) -> list[TeamWeek]:
     """Every team's TeamWeek for `week` (all teams when `teams` is None), in config order."""
     return [metrics.week(week) for metrics in team_metrics(tables, config, teams)]
 

@@ -75,7 +75,12 @@ def test_literal_token_is_rejected() -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://169.254.169.254", "file:///etc/passwd", "https://api.github.com.evil.example", "https://169.254.169.254/x"],
+    [
+        "http://169.254.169.254",
+        "file:///etc/passwd",
+        "https://api.github.com.evil.example",
+        "https://169.254.169.254/x",
+    ],
 )
 def test_unsafe_base_urls_are_rejected(url: str) -> None:
     data = example()

@@ -38,7 +38,9 @@ def test_newer_row_wins_and_replace_scope_drops_stale_children(tmp_path: Path) -
     store = Store(tmp_path)
     store.upsert("commits", commit_rows("a", "b") + commit_rows("z", pr=2))
     # PR 1 was force-pushed: its commits are now only "c".
-    store.upsert("commits", commit_rows("c"), replace_scope=pl.DataFrame({"repo": ["acme/app"], "pr_number": [1]}))
+    store.upsert(
+        "commits", commit_rows("c"), replace_scope=pl.DataFrame({"repo": ["acme/app"], "pr_number": [1]})
+    )
     assert sorted(store.read("commits")["sha"].to_list()) == ["c", "z"]
 
 

@@ -38,7 +38,11 @@ def config(members: int = 3, timezone: str = "UTC", **overrides: Any) -> Config:
         "timezone": timezone,
         "bots": ["ci-robot"],
         "github": {"repos": ["acme/app"]},
-        "jira": {"url": "https://acme.atlassian.net", "projects": ["DS"], "decision_statuses": ["Needs Decision"]},
+        "jira": {
+            "url": "https://acme.atlassian.net",
+            "projects": ["DS"],
+            "decision_statuses": ["Needs Decision"],
+        },
         "delegation": {
             "strategic": {"labels": ["architecture"], "issue_types": ["Epic"]},
             "implementation": {"labels": ["design"], "components": ["modelling"]},
@@ -46,7 +50,10 @@ def config(members: int = 3, timezone: str = "UTC", **overrides: Any) -> Config:
         },
         "escalation": {
             "labels": ["escalation", "needs-manager"],
-            "reasons": {"stakeholder": "stakeholder-misalignment", "tech-debate": "unresolved-technical-debate"},
+            "reasons": {
+                "stakeholder": "stakeholder-misalignment",
+                "tech-debate": "unresolved-technical-debate",
+            },
         },
         "people": people,
         "teams": [

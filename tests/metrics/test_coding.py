@@ -10,9 +10,18 @@ from metrics.weekly import team_weeks
 from tests.metrics.builders import WEEK, config, frame, t
 
 
-def commit(sha: str, at: str, author: str | None = "mia-gh", email: str | None = None, pr: int | None = None) -> dict:
-    return {"repo": "acme/app", "sha": sha, "author": author, "author_email": email, "authored_at": t(at),
-            "committed_at": t(at), "pr_number": pr}
+def commit(
+    sha: str, at: str, author: str | None = "mia-gh", email: str | None = None, pr: int | None = None
+) -> dict:
+    return {
+        "repo": "acme/app",
+        "sha": sha,
+        "author": author,
+        "author_email": email,
+        "authored_at": t(at),
+        "committed_at": t(at),
+        "pr_number": pr,
+    }
 
 
 def coding(tables: dict, cfg=None, week: str = WEEK) -> dict:
@@ -23,8 +32,10 @@ def coding(tables: dict, cfg=None, week: str = WEEK) -> dict:
 def test_three_commits_make_two_sessions() -> None:
     # 09:00 and 10:30 are 90 min apart (<= 120): one session 09:00-10:30 + 30 min = 2.0 h.
     # 15:00 is 4.5 h later: a session of its own, 0 + 30 min = 0.5 h.  Total 2.5 h; 2.5 / 40 = 6.25 %.
-    commits = frame("commits", [commit("a", "2026-11-17 09:00"), commit("b", "2026-11-17 10:30"),
-                                commit("c", "2026-11-17 15:00")])
+    commits = frame(
+        "commits",
+        [commit("a", "2026-11-17 09:00"), commit("b", "2026-11-17 10:30"), commit("c", "2026-11-17 15:00")],
+    )
     result = coding({"commits": commits})
     assert result == {"hours": 2.5, "share": 0.0625, "target": 0.40, "colour": "green"}
 
@@ -32,8 +43,15 @@ def test_three_commits_make_two_sessions() -> None:
 def test_gap_of_exactly_two_hours_joins_and_one_minute_more_splits() -> None:
     # 09:00 -> 11:00 is exactly 120 min: joins, 2 h + 0.5 = 2.5 h.
     # Next day 09:00 -> 11:01 is 121 min: two sessions of 0.5 h each = 1.0 h.  Total 3.5 h.
-    commits = frame("commits", [commit("a", "2026-11-17 09:00"), commit("b", "2026-11-17 11:00"),
-                                commit("c", "2026-11-18 09:00"), commit("d", "2026-11-18 11:01")])
+    commits = frame(
+        "commits",
+        [
+            commit("a", "2026-11-17 09:00"),
+            commit("b", "2026-11-17 11:00"),
+            commit("c", "2026-11-18 09:00"),
+            commit("d", "2026-11-18 11:01"),
+        ],
+    )
     assert coding({"commits": commits})["hours"] == pytest.approx(3.5)
 
 
@@ -48,21 +66,27 @@ def test_week_boundary_in_local_time_across_dst_change() -> None:
     # Europe/Berlin, 2026-W43: Mon 19 Oct 00:00 CEST (= 18 Oct 22:00 UTC) to Mon 26 Oct 00:00 CET
     # (= 25 Oct 23:00 UTC); clocks go back on 25 Oct.  Only the 22:30 UTC commit of 18 Oct is inside.
     cfg = config(timezone="Europe/Berlin")
-    commits = frame("commits", [
-        commit("before", "2026-10-18 21:30"),   # 23:30 CEST Sunday: W42
-        commit("inside", "2026-10-18 22:30"),   # 00:30 CEST Monday: W43
-        commit("after", "2026-10-25 23:30"),    # 00:30 CET Monday 26 Oct: W44
-    ])
+    commits = frame(
+        "commits",
+        [
+            commit("before", "2026-10-18 21:30"),  # 23:30 CEST Sunday: W42
+            commit("inside", "2026-10-18 22:30"),  # 00:30 CEST Monday: W43
+            commit("after", "2026-10-25 23:30"),  # 00:30 CET Monday 26 Oct: W44
+        ],
+    )
     assert coding({"commits": commits}, cfg, "2026-W43")["hours"] == 0.5
     assert coding({"commits": commits}, cfg, "2026-W44")["hours"] == 0.5
 
 
 def test_handover_pr_commits_do_not_count() -> None:
     # PR 7 carries "Handover" (labels match case-insensitively): its commit is not coding; PR 8's is.
-    prs = frame("pull_requests", [
-        {"repo": "acme/app", "number": 7, "author": "m1-gh", "labels": ["Handover"]},
-        {"repo": "acme/app", "number": 8, "author": "m1-gh", "labels": ["feature"]},
-    ])
+    prs = frame(
+        "pull_requests",
+        [
+            {"repo": "acme/app", "number": 7, "author": "m1-gh", "labels": ["Handover"]},
+            {"repo": "acme/app", "number": 8, "author": "m1-gh", "labels": ["feature"]},
+        ],
+    )
     commits = frame("commits", [commit("a", "2026-11-17 09:00", pr=7), commit("b", "2026-11-18 09:00", pr=8)])
     assert coding({"commits": commits, "pull_requests": prs})["hours"] == 0.5
 
@@ -71,12 +95,15 @@ def test_commit_without_login_matched_by_email_and_bots_ignored() -> None:
     # The login-less commit with MIA@x.io is the manager's (emails match case-insensitively): 0.5 h.
     # Team commits this week: mia 1, m1 1, and a bot (ignored) -> manager commit share 1 / 2 = 0.5.
     cfg = config()
-    commits = frame("commits", [
-        commit("a", "2026-11-17 09:00", author=None, email="MIA@x.io"),
-        commit("b", "2026-11-17 09:00", author="M1-GH"),
-        commit("c", "2026-11-17 09:00", author="dependabot[bot]"),
-        commit("d", "2026-11-17 09:00", author="ci-robot"),
-    ])
+    commits = frame(
+        "commits",
+        [
+            commit("a", "2026-11-17 09:00", author=None, email="MIA@x.io"),
+            commit("b", "2026-11-17 09:00", author="M1-GH"),
+            commit("c", "2026-11-17 09:00", author="dependabot[bot]"),
+            commit("d", "2026-11-17 09:00", author="ci-robot"),
+        ],
+    )
     week = team_weeks({"commits": commits}, cfg, Week.parse(WEEK, cfg.zone))[0]
     assert week.summary["coding"]["hours"] == 0.5
     assert week.extras["manager_commit_share"] == 0.5
@@ -88,11 +115,14 @@ def test_same_sha_counted_once() -> None:
     commits = frame("commits", [commit("a", "2026-11-17 09:00", pr=3)])
     other = frame("commits", [{**commit("a", "2026-11-17 09:00"), "repo": "acme/app"}])
     import polars as pl
+
     both = pl.concat([commits, other.with_columns(pl.lit("acme/app").alias("repo"))]).unique()
     assert coding({"commits": both})["hours"] == 0.5
 
 
-@pytest.mark.parametrize(("size", "target"), [(1, 0.40), (6, 0.40), (7, 0.20), (12, 0.20), (13, 0.10), (20, 0.10)])
+@pytest.mark.parametrize(
+    ("size", "target"), [(1, 0.40), (6, 0.40), (7, 0.20), (12, 0.20), (13, 0.10), (20, 0.10)]
+)
 def test_team_size_bands(size: int, target: float) -> None:
     assert size_target(size) == target
     assert coding({}, config(members=size))["target"] == target
@@ -101,7 +131,7 @@ def test_team_size_bands(size: int, target: float) -> None:
 def _hours_of_commits(total_hours: float) -> list[dict]:
     # One session from 09:00 to 09:00 + (total - 0.5) h, commits every 60 min (and the end): total h.
     span_minutes = int((total_hours - 0.5) * 60)
-    minutes = list(range(0, span_minutes, 60)) + [span_minutes]
+    minutes = [*list(range(0, span_minutes, 60)), span_minutes]
     rows = []
     for i, minute in enumerate(minutes):
         day = 16 + (minute // (24 * 60))

@@ -9,20 +9,44 @@ from metrics.weekly import team_weeks
 from tests.metrics.builders import WEEK, config, frame, t
 
 
-def pr(number: int, author: str, created: str = "2026-11-10 09:00", merged: str | None = None, **more) -> dict:
-    return {"repo": "acme/app", "number": number, "author": author, "title": f"PR {number}",
-            "url": f"https://github.com/acme/app/pull/{number}", "state": "merged" if merged else "open",
-            "created_at": t(created), "merged_at": t(merged) if merged else None, **more}
+def pr(
+    number: int, author: str, created: str = "2026-11-10 09:00", merged: str | None = None, **more
+) -> dict:
+    return {
+        "repo": "acme/app",
+        "number": number,
+        "author": author,
+        "title": f"PR {number}",
+        "url": f"https://github.com/acme/app/pull/{number}",
+        "state": "merged" if merged else "open",
+        "created_at": t(created),
+        "merged_at": t(merged) if merged else None,
+        **more,
+    }
 
 
 def review(rid: int, number: int, reviewer: str, at: str | None, state: str = "APPROVED") -> dict:
-    return {"repo": "acme/app", "review_id": rid, "number": number, "reviewer": reviewer, "state": state,
-            "submitted_at": t(at) if at else None}
+    return {
+        "repo": "acme/app",
+        "review_id": rid,
+        "number": number,
+        "reviewer": reviewer,
+        "state": state,
+        "submitted_at": t(at) if at else None,
+    }
 
 
-def request(number: int, reviewer: str, at: str, removed: str | None = None, requester: str = "m1-gh") -> dict:
-    return {"repo": "acme/app", "number": number, "reviewer": reviewer, "requested_at": t(at),
-            "requester": requester, "removed_at": t(removed) if removed else None}
+def request(
+    number: int, reviewer: str, at: str, removed: str | None = None, requester: str = "m1-gh"
+) -> dict:
+    return {
+        "repo": "acme/app",
+        "number": number,
+        "reviewer": reviewer,
+        "requested_at": t(at),
+        "requester": requester,
+        "removed_at": t(removed) if removed else None,
+    }
 
 
 def reviews_of(tables: dict, members: int = 3) -> dict:
@@ -32,35 +56,44 @@ def reviews_of(tables: dict, members: int = 3) -> dict:
 
 @pytest.fixture
 def scenario() -> dict:
-    prs = frame("pull_requests", [
-        pr(1, "m1-gh", merged="2026-11-18 10:00"),
-        pr(2, "m2-gh", merged="2026-11-19 10:00"),
-        pr(3, "m1-gh", merged="2026-11-20 10:00"),
-        pr(4, "mia-gh", merged="2026-11-20 11:00"),      # the manager's own PR: not in the share
-        pr(5, "m3-gh"),                                   # open; request to mia removed
-        pr(6, "m3-gh"),                                   # open; request to mia outstanding since Sat
-        pr(9, "outsider", merged="2026-11-18 10:00"),     # not a team PR
-    ])
-    reviews = frame("reviews", [
-        review(11, 1, "mia-gh", "2026-11-16 14:00", "COMMENTED"),
-        review(12, 1, "m2-gh", "2026-11-16 11:00"),
-        review(13, 2, "MIA-GH", "2026-11-18 09:00"),
-        review(14, 2, "m1-gh", "2026-11-17 12:00"),
-        review(15, 3, "mia-gh", "2026-11-19 09:00"),       # no request: share yes, pickup no
-        review(16, 4, "m1-gh", "2026-11-20 10:30"),
-        review(17, 9, "mia-gh", "2026-11-18 09:00"),       # outsider's PR: ignored everywhere
-        review(18, 3, "dependabot[bot]", "2026-11-19 09:00"),
-        review(19, 5, "mia-gh", None, "PENDING"),          # not submitted: ignored
-    ])
-    requests = frame("review_requests", [
-        request(1, "mia-gh", "2026-11-16 10:00"),         # picked up after 4 h
-        request(1, "m2-gh", "2026-11-16 10:00"),          # 1 h
-        request(2, "mia-gh", "2026-11-17 09:00"),         # 24 h
-        request(2, "m1-gh", "2026-11-17 09:00"),          # 3 h
-        request(2, "team:data-science", "2026-11-17 09:00"),
-        request(5, "mia-gh", "2026-11-19 12:00", removed="2026-11-20 09:00"),
-        request(6, "mia-gh", "2026-11-21 00:00"),         # waiting 48 h at week end
-    ])
+    prs = frame(
+        "pull_requests",
+        [
+            pr(1, "m1-gh", merged="2026-11-18 10:00"),
+            pr(2, "m2-gh", merged="2026-11-19 10:00"),
+            pr(3, "m1-gh", merged="2026-11-20 10:00"),
+            pr(4, "mia-gh", merged="2026-11-20 11:00"),  # the manager's own PR: not in the share
+            pr(5, "m3-gh"),  # open; request to mia removed
+            pr(6, "m3-gh"),  # open; request to mia outstanding since Sat
+            pr(9, "outsider", merged="2026-11-18 10:00"),  # not a team PR
+        ],
+    )
+    reviews = frame(
+        "reviews",
+        [
+            review(11, 1, "mia-gh", "2026-11-16 14:00", "COMMENTED"),
+            review(12, 1, "m2-gh", "2026-11-16 11:00"),
+            review(13, 2, "MIA-GH", "2026-11-18 09:00"),
+            review(14, 2, "m1-gh", "2026-11-17 12:00"),
+            review(15, 3, "mia-gh", "2026-11-19 09:00"),  # no request: share yes, pickup no
+            review(16, 4, "m1-gh", "2026-11-20 10:30"),
+            review(17, 9, "mia-gh", "2026-11-18 09:00"),  # outsider's PR: ignored everywhere
+            review(18, 3, "dependabot[bot]", "2026-11-19 09:00"),
+            review(19, 5, "mia-gh", None, "PENDING"),  # not submitted: ignored
+        ],
+    )
+    requests = frame(
+        "review_requests",
+        [
+            request(1, "mia-gh", "2026-11-16 10:00"),  # picked up after 4 h
+            request(1, "m2-gh", "2026-11-16 10:00"),  # 1 h
+            request(2, "mia-gh", "2026-11-17 09:00"),  # 24 h
+            request(2, "m1-gh", "2026-11-17 09:00"),  # 3 h
+            request(2, "team:data-science", "2026-11-17 09:00"),
+            request(5, "mia-gh", "2026-11-19 12:00", removed="2026-11-20 09:00"),
+            request(6, "mia-gh", "2026-11-21 00:00"),  # waiting 48 h at week end
+        ],
+    )
     return {"pull_requests": prs, "reviews": reviews, "review_requests": requests}
 
 
