@@ -1,0 +1,349 @@
+"""Jira HTTP client on the `jira` library: raw search pages, changelogs and comments, with our own retries.
+
+Both flavours go through the library's `ResilientSession` (auth, TLS, headers), called directly:
+
+* The library's own retries sleep up to a minute with real `time.sleep` and skip 502/504 and
+  timeouts, so the session gets `max_retries=0` and this module retries (429 `Retry-After` /
+  `X-RateLimit-Reset`, 5xx, timeouts) through an injected `sleep`.
+* `JIRA(get_server_info=False)` saves the `GET serverInfo` call; the flavour comes from the
+  config instead and `deploymentType` is set to match, so library helpers used later still pick
+  the right endpoints (LIBRARY-NOTES: without server info the client believes it is on Server).
+* No `fields=[...]` goes through the library, which would cost a `GET /field` per client.
+
+Jira Cloud: `GET /rest/api/3/search/jql`, paged by `nextPageToken` until `isLast` (no `total`,
+no `startAt`); the old `/rest/api/{2,3}/search` answers 410 there since 2025
+(https://developer.atlassian.com/changelog/#CHANGE-2046). Jira Server/Data Center:
+`GET /rest/api/2/search`, paged by `startAt` against `total`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Literal
+
+import requests
+from jira import JIRA
+from jira.exceptions import JIRAError
+
+from connectors.errors import (
+    AuthError,
+    NotFound,
+    PermissionDenied,
+    RateLimitExhausted,
+    SourceError,
+    TransientError,
+    WrongFlavor,
+)
+from core.config import Config
+
+log = logging.getLogger(__name__)
+
+Flavor = Literal["cloud", "server"]
+
+CLOUD_API = "rest/api/3"  # v3: comment bodies in Atlassian Document Format
+SERVER_API = "rest/api/2"
+CLOUD_SEARCH = f"{CLOUD_API}/search/jql"
+SERVER_SEARCH = f"{SERVER_API}/search"
+
+# Only what the issues, issue_events and comments tables need.
+SEARCH_FIELDS = (
+    "project",
+    "issuetype",
+    "summary",
+    "status",
+    "labels",
+    "components",
+    "assignee",
+    "reporter",
+    "created",
+    "updated",
+    "resolutiondate",
+    "parent",
+    "comment",
+)
+
+# Jira caps a changelog or comment page at 100 entries whatever maxResults asks for.
+SUBRESOURCE_PAGE = 100
+MAX_ATTEMPTS = 6
+MAX_BACKOFF_SECONDS = 60.0
+MAX_RATE_LIMIT_WAIT_SECONDS = 900.0
+TIMEOUT_SECONDS = 60.0
+RETRIABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class JiraClient:
+    """Talks HTTP to one Jira site and returns raw JSON; counts every request it sends."""
+
+    def __init__(
+        self,
+        url: str,
+        flavor: Flavor,
+        user: str | None,
+        token: str,
+        *,
+        page_size: int = 100,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], datetime] = _utc_now,
+        timeout: float = TIMEOUT_SECONDS,
+        max_attempts: int = MAX_ATTEMPTS,
+        max_rate_limit_wait: float = MAX_RATE_LIMIT_WAIT_SECONDS,
+    ) -> None:
+        if flavor == "cloud" and not user:
+            raise AuthError(f"Jira Cloud at {url} needs [jira] user (the account's email) with the API token")
+        self.url = url.rstrip("/")
+        self.flavor = flavor
+        self.page_size = page_size
+        self.sleep = sleep
+        self.now = now
+        self.max_attempts = max_attempts
+        self.max_rate_limit_wait = max_rate_limit_wait
+        self.requests = 0
+        self.jira = JIRA(
+            server=self.url,
+            basic_auth=(user, token) if user else None,
+            token_auth=None if user else token,  # Server/Data Center personal access token (Bearer)
+            options={"rest_api_version": "3" if flavor == "cloud" else "2", "check_update": False},
+            get_server_info=False,
+            max_retries=0,
+            timeout=timeout,
+        )
+        self.jira.deploymentType = "Cloud" if flavor == "cloud" else "Server"
+        self.session: requests.Session = self.jira._session
+
+    @property
+    def api(self) -> str:
+        return CLOUD_API if self.flavor == "cloud" else SERVER_API
+
+    # -- one request -------------------------------------------------------------------------
+
+    def get_json(self, path: str, params: dict[str, Any] | None = None, *, project: str | None = None) -> Any:
+        """GET `<url>/<path>` and decode it, retrying what is worth retrying."""
+        address = f"{self.url}/{path}"
+        for attempt in range(1, self.max_attempts + 1):
+            self.requests += 1
+            try:
+                response = self.session.get(address, params=params)
+            except JIRAError as error:  # the session raises for every non-2xx answer
+                if error.response is None:
+                    raise TransientError(f"Jira at {self.url} gave no answer to {path}") from None
+                response = error.response
+            except (requests.ConnectionError, requests.Timeout) as error:
+                if attempt == self.max_attempts:
+                    raise TransientError(
+                        f"Jira at {self.url} did not answer {path} ({type(error).__name__}) "
+                        f"after {attempt} attempts"
+                    ) from None
+                self._wait(self._backoff(attempt), f"{type(error).__name__} on {path}")
+                continue
+            if response.ok:
+                return self._decode(response, path)
+            if response.status_code not in RETRIABLE_STATUS:
+                raise self._error(response, path, project)
+            if attempt == self.max_attempts:
+                raise TransientError(
+                    f"Jira at {self.url} answered {response.status_code} to {path} after {attempt} attempts"
+                )
+            self._wait(self._retry_delay(response, attempt), f"{response.status_code} on {path}")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _wait(self, seconds: float, reason: str) -> None:
+        log.warning("Jira: %s, retrying in %.1f s", reason, seconds)
+        self.sleep(seconds)
+
+    def _backoff(self, attempt: int) -> float:
+        return min(MAX_BACKOFF_SECONDS, 2.0**attempt) * random.uniform(0.5, 1.0)
+
+    def _retry_delay(self, response: requests.Response, attempt: int) -> float:
+        """Seconds to wait before retrying a 429/5xx: what Jira asks for, else exponential backoff."""
+        delay = _retry_after(response.headers.get("Retry-After"), self.now())
+        if delay is None and response.status_code == 429:
+            # https://developer.atlassian.com/cloud/jira/platform/rate-limiting/ : ISO 8601 reset time
+            reset = _iso_time(response.headers.get("X-RateLimit-Reset"))
+            if reset is not None:
+                delay = max(0.0, (reset - self.now()).total_seconds())
+        if delay is None:
+            return self._backoff(attempt)
+        if delay > self.max_rate_limit_wait:
+            raise RateLimitExhausted(
+                f"Jira at {self.url} asks to wait {delay:.0f} s, more than the "
+                f"{self.max_rate_limit_wait:.0f} s allowed; the next sync resumes from the cursor"
+            )
+        return delay
+
+    def _decode(self, response: requests.Response, path: str) -> Any:
+        try:
+            return json.loads(response.content)
+        except (ValueError, UnicodeDecodeError):
+            raise TransientError(f"Jira at {self.url} answered {path} with malformed JSON") from None
+
+    def _error(self, response: requests.Response, path: str, project: str | None) -> SourceError:
+        status = response.status_code
+        detail = _error_text(response)
+        if status == 401:
+            return AuthError(f"Jira rejected the credentials for {self.url}")
+        if status == 403:
+            if "AUTHENTICATION_DENIED" in response.headers.get("X-Seraph-LoginReason", ""):
+                return AuthError(
+                    f"Jira at {self.url} locked the login (CAPTCHA); sign in once in a browser, then retry"
+                )
+            what = f"project {project}" if project else path
+            return PermissionDenied(f"Jira at {self.url} refused access to {what} (403)")
+        if status == 400 and project is not None:
+            if "project" in detail.lower() or project.lower() in detail.lower():
+                return NotFound(f"project {project} does not exist or is not visible")
+            return SourceError(f"Jira at {self.url} rejected the search for project {project}: {detail}")
+        if status == 410 and self.flavor == "server" and path == SERVER_SEARCH:
+            return WrongFlavor(
+                f"Jira at {self.url} is Jira Cloud (its /{SERVER_SEARCH} is gone, 410); "
+                'set flavor = "cloud" under [jira]'
+            )
+        if status == 404 and self.flavor == "cloud" and path == CLOUD_SEARCH:
+            return WrongFlavor(
+                f"Jira at {self.url} has no /{CLOUD_SEARCH} (Jira Server or Data Center?); "
+                'set flavor = "server" under [jira]'
+            )
+        if status == 404:
+            return NotFound(f"Jira at {self.url} has no {path} (404)")
+        return SourceError(
+            f"Jira at {self.url} answered {status} to {path}" + (f": {detail}" if detail else "")
+        )
+
+    # -- searches and sub-resources ------------------------------------------------------------
+
+    def search_pages(self, jql: str, project: str) -> Iterator[dict[str, Any]]:
+        """The raw result pages of a JQL search with `expand=changelog`, one page per request."""
+        params: dict[str, Any] = {
+            "jql": jql,
+            "maxResults": self.page_size,
+            "fields": ",".join(SEARCH_FIELDS),
+            "expand": "changelog",
+        }
+        if self.flavor == "cloud":
+            while True:
+                page = _object(self.get_json(CLOUD_SEARCH, params, project=project), CLOUD_SEARCH, self.url)
+                yield page
+                token = page.get("nextPageToken")
+                if page.get("isLast", token is None) or not token:
+                    return
+                params = {**params, "nextPageToken": token}
+        else:
+            start = 0
+            while True:
+                page = _object(
+                    self.get_json(SERVER_SEARCH, {**params, "startAt": start}, project=project),
+                    SERVER_SEARCH,
+                    self.url,
+                )
+                yield page
+                issues = page.get("issues") or []
+                start = int(page.get("startAt", start)) + len(issues)
+                if not issues or start >= int(page.get("total", 0)):
+                    return
+
+    def changelog(self, key: str) -> list[dict[str, Any]]:
+        """Every changelog history of an issue.
+
+        Cloud pages `GET /rest/api/3/issue/{key}/changelog` (values, startAt, total, isLast); Server
+        has no such endpoint in its documented API, but `GET /issue/{key}?expand=changelog` there
+        returns the whole history.
+        """
+        if self.flavor == "server":
+            path = f"{SERVER_API}/issue/{key}"
+            issue = _object(self.get_json(path, {"fields": "updated", "expand": "changelog"}), path, self.url)
+            return list((issue.get("changelog") or {}).get("histories") or [])
+        path = f"{CLOUD_API}/issue/{key}/changelog"
+        return self._paged(path, "values")
+
+    def comments(self, key: str) -> list[dict[str, Any]]:
+        """Every comment of an issue, from `GET /issue/{key}/comment` paged by startAt."""
+        return self._paged(f"{self.api}/issue/{key}/comment", "comments", {"orderBy": "created"})
+
+    def _paged(self, path: str, entries: str, extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        start = 0
+        while True:
+            params = {**(extra or {}), "startAt": start, "maxResults": SUBRESOURCE_PAGE}
+            page = _object(self.get_json(path, params), path, self.url)
+            values = page.get(entries) or []
+            found.extend(values)
+            start = int(page.get("startAt", start)) + len(values)
+            total = page.get("total")
+            if not values or page.get("isLast") is True or (total is not None and start >= int(total)):
+                return found
+
+
+def jira_client(
+    config: Config,
+    user: str | None,
+    token: str,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    now: Callable[[], datetime] = _utc_now,
+) -> JiraClient:
+    """A client for the config's `[jira]` site; `user` and `token` are the resolved secrets."""
+    if config.jira is None:
+        raise SourceError("the config has no [jira] section")
+    settings = config.jira
+    return JiraClient(
+        settings.url, settings.flavor, user, token, page_size=settings.page_size, sleep=sleep, now=now
+    )
+
+
+def _object(payload: Any, path: str, url: str) -> dict[str, Any]:
+    if not isinstance(payload, dict):
+        raise TransientError(f"Jira at {url} answered {path} with JSON that is not an object")
+    return payload
+
+
+def _error_text(response: requests.Response) -> str:
+    """Jira's own error messages (`errorMessages`, `errors`), on one line, shortened."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    messages = [str(m) for m in body.get("errorMessages") or []]
+    errors = body.get("errors")
+    if isinstance(errors, dict):
+        messages += [str(v) for v in errors.values()]
+    if body.get("message"):
+        messages.append(str(body["message"]))
+    return " ".join(" ".join(messages).split())[:300]
+
+
+def _retry_after(value: str | None, now: datetime) -> float | None:
+    """`Retry-After` in seconds, given as a number or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _iso_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -1,0 +1,214 @@
+"""Normalisation of raw Jira payloads (real recordings and hand-built issues) into SPEC §4 rows."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from connectors.normalize_jira import (
+    comment_mentions,
+    comment_rows,
+    event_rows,
+    identity,
+    normalize_issue,
+    normalize_issues,
+    parse_time,
+    unique_by_id,
+)
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "jira"
+NINO = "5b10ac8d82e05b22cc7d4ef5"
+ANA = "5d53f3cbc6b9320d9ea5bdc2"
+GIORGI = "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077"
+
+
+def load(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text("utf-8"))
+
+
+def test_times_with_offsets_become_utc() -> None:
+    # 09:00 at +04:00 is 05:00 UTC; 16:15 at -07:00 is 23:15 UTC the same day.
+    assert parse_time("2026-11-03T09:00:00.000+0400") == datetime(2026, 11, 3, 5, 0, tzinfo=UTC)
+    assert parse_time("2026-11-04T16:15:00.000-0700") == datetime(2026, 11, 4, 23, 15, tzinfo=UTC)
+    assert parse_time("2021-03-28T16:06:08.713+0800") == datetime(2021, 3, 28, 8, 6, 8, 713000, tzinfo=UTC)
+    assert parse_time(None) is None
+
+
+def test_identity_prefers_account_id_then_name_then_key() -> None:
+    assert identity({"accountId": "abc", "name": "peter", "key": "peter"}) == "abc"
+    assert identity({"name": "nino.b", "key": "JIRAUSER10100"}) == "nino.b"
+    assert identity({"key": "JIRAUSER10100"}) == "JIRAUSER10100"
+    assert identity(None) is None
+    assert identity({"accountId": "", "name": "", "key": ""}) is None
+
+
+def test_cloud_issue_row_and_labels_assignment_status_events() -> None:
+    ds1 = load("cloud_ds_issues.json")[0]
+    rows = normalize_issue(ds1, "https://acme.atlassian.net")
+    (issue,) = rows.issues
+    assert issue == {
+        "key": "DS-1",
+        "project": "DS",
+        "issue_type": "Task",
+        "summary": "Churn model drifts after the feature store migration",
+        "url": "https://acme.atlassian.net/browse/DS-1",
+        "status": "Needs Decision",
+        "labels": ["escalation", "model-anomaly"],
+        "components": [],
+        "assignee": NINO,
+        "reporter": ANA,
+        "created_at": datetime(2026, 11, 2, 6, 0, tzinfo=UTC),  # 10:00 +04:00
+        "updated_at": datetime(2026, 11, 3, 5, 0, tzinfo=UTC),  # 09:00 +04:00
+        "resolved_at": None,
+        "parent_key": None,
+    }
+    events = {(e["event_id"], e["field"]): e for e in rows.issue_events}
+    assert set(events) == {("10100", "labels"), ("10101", "labels"), ("10101", "assignee"), ("10102", "status")}
+    # Labels: Jira's space-separated lists, as they were and became.
+    assert (events["10101", "labels"]["from_value"], events["10101", "labels"]["to_value"]) == (
+        "model-anomaly",
+        "escalation model-anomaly",
+    )
+    assert events["10100", "labels"]["from_value"] == ""
+    # Assignment of the issue to Nino by Ana: identities, not display names.
+    assignment = events["10101", "assignee"]
+    assert (assignment["actor"], assignment["from_value"], assignment["to_value"]) == (ANA, ANA, NINO)
+    assert assignment["at"] == datetime(2026, 11, 2, 8, 30, tzinfo=UTC)  # 12:30 +04:00
+    status = events["10102", "status"]
+    assert (status["actor"], status["from_value"], status["to_value"]) == (GIORGI, "In Progress", "Needs Decision")
+
+
+def test_cloud_adf_mentions_and_anonymous_comment() -> None:
+    ds1 = load("cloud_ds_issues.json")[0]
+    comments = {c["comment_id"]: c for c in normalize_issue(ds1, "https://acme.atlassian.net").comments}
+    assert comments["20001"]["author"] == ANA
+    assert comments["20001"]["mentions"] == [NINO]
+    assert comments["20001"]["created_at"] == datetime(2026, 11, 3, 4, 50, tzinfo=UTC)
+    assert comments["20002"]["author"] is None  # anonymous: no author object at all
+    assert comments["20002"]["mentions"] == []
+
+
+def test_adf_mentions_are_found_nested_and_counted_once() -> None:
+    body = {
+        "type": "doc",
+        "version": 1,
+        "content": [
+            {"type": "bulletList", "content": [{"type": "listItem", "content": [
+                {"type": "paragraph", "content": [{"type": "mention", "attrs": {"id": GIORGI, "text": "@G"}}]},
+            ]}]},  # fmt: skip
+            {"type": "paragraph", "content": [
+                {"type": "text", "text": "[~not-a-wiki-mention-in-adf]"},
+                {"type": "mention", "attrs": {"id": NINO, "text": "@Nino"}},
+                {"type": "mention", "attrs": {"id": GIORGI, "text": "@G"}},
+            ]},  # fmt: skip
+        ],
+    }
+    assert comment_mentions(body) == [GIORGI, NINO]
+
+
+def test_wiki_mentions_username_and_cloud_account_id() -> None:
+    text = "ping [~nino.b] and [~accountid:557058:f58131cb-b67d-43c7-b30d-6b58d40bd077], again [~nino.b]"
+    assert comment_mentions(text) == ["nino.b", GIORGI]
+    assert comment_mentions("[~accountId:5b10ac8d82e05b22cc7d4ef5]") == [NINO]
+    assert comment_mentions("no [link|http://x] mention, [~ ] neither") == []
+    assert comment_mentions(None) == []
+
+
+def test_server_issue_translates_user_keys_to_names() -> None:
+    ds1 = load("server_ds_issues.json")[0]
+    rows = normalize_issue(ds1, "https://jira.acme.example/")
+    assert rows.issues[0]["assignee"] == "nino.b"
+    assert rows.issues[0]["url"] == "https://jira.acme.example/browse/DS-1"
+    assignment = next(e for e in rows.issue_events if e["field"] == "assignee")
+    # Jira Server 8+ writes the user key JIRAUSER10100 into `to`; the store holds the username.
+    assert (assignment["actor"], assignment["from_value"], assignment["to_value"]) == ("ana.k", "ana.k", "nino.b")
+    (comment,) = rows.comments
+    assert (comment["author"], comment["mentions"]) == ("ana.k", ["nino.b", "giorgi.m"])
+
+
+def test_server_deleted_user_and_history_without_author() -> None:
+    ds3 = load("server_ds_issues.json")[2]
+    rows = normalize_issue(ds3, "https://jira.acme.example")
+    assert rows.issues[0]["parent_key"] == "DS-1"
+    assert rows.issues[0]["resolved_at"] == datetime(2026, 11, 4, 23, 15, tzinfo=UTC)  # 16:15 -07:00
+    assert rows.issues[0]["assignee"] is None
+    (event,) = rows.issue_events
+    assert (event["actor"], event["from_value"], event["to_value"]) == (None, "Review", "Done")
+    assert rows.comments[0]["author"] is None
+
+
+def test_repeated_field_in_one_history_keeps_keys_unique() -> None:
+    history = {
+        "id": "500",
+        "created": "2026-11-03T09:00:00.000+0000",
+        "items": [
+            {"field": "Component", "fromString": None, "toString": "modelling"},
+            {"field": "Component", "fromString": None, "toString": "serving"},
+            {"field": "Link", "fromString": None, "toString": "blocks DS-9"},
+        ],
+    }
+    rows = event_rows("DS-1", [history], {})
+    assert [(r["event_id"], r["field"], r["to_value"]) for r in rows] == [
+        ("500", "component", "modelling"),
+        ("500.1", "component", "serving"),
+        ("500", "link", "blocks DS-9"),
+    ]
+
+
+def test_real_cloud_issues_with_changelog() -> None:
+    issues = load("devlake_cloud_issues_expand_changelog.json")
+    rows = normalize_issues(issues, "https://merico.atlassian.net")
+    assert [r["key"] for r in rows.issues] == ["EE-1", "EE-2", "EE-17", "EE-20", "EE-24"]
+    expected_events = sum(len(h["items"]) for i in issues for h in i["changelog"]["histories"])
+    assert len(rows.issue_events) == expected_events
+    assert len({(r["key"], r["event_id"], r["field"]) for r in rows.issue_events}) == expected_events
+    ee1 = rows.issues[0]
+    assert ee1["labels"] == ["frontEnd", "Saas"]
+    assert ee1["assignee"] == "5ecfbd0c730ec90c1999cadf"
+    assert ee1["updated_at"] == datetime(2021, 3, 28, 8, 6, 8, 713000, tzinfo=UTC)  # 16:06:08.713 +08:00
+    reopen = [r for r in rows.issue_events if r["key"] == "EE-1" and r["field"] == "status"]
+    assert ("Closed", "已完成") in {(r["from_value"], r["to_value"]) for r in reopen}
+    assert all(r["actor"] and ":" not in r["actor"] for r in reopen)  # accountIds of this site
+    assert {c["key"] for c in rows.comments} == {"EE-1", "EE-2", "EE-17", "EE-24"}
+
+
+def test_real_v3_changelog_page_walks_status_names() -> None:
+    values = load("devlake_cloud_issue_13954_changelog_values.json")
+    rows = event_rows("EE-13954", values, {})
+    status = [(r["from_value"], r["to_value"]) for r in sorted(rows, key=lambda r: r["at"]) if r["field"] == "status"]
+    assert status == [
+        ("Open", "开发中"),
+        ("开发中", "Code Review"),
+        ("Code Review", "待测试"),
+        ("待测试", "测试中"),
+        ("测试中", "发布中"),
+        ("发布中", "已完成"),
+    ]
+    assert len({(r["event_id"], r["field"]) for r in rows}) == len(rows)
+    assert {"remoteissuelink", "sprint", "link", "workflow"} <= {r["field"] for r in rows}
+
+
+def test_real_cloud_v2_comments_use_account_id_and_wiki_mentions() -> None:
+    page = load("perceval_cloud_comments_page1.json")
+    rows = comment_rows("VOICE-1", page["comments"])
+    first = rows[0]
+    # The author carries accountId and the legacy name "peter": Cloud identity is the accountId.
+    assert first["author"] == "557058:887ce97e-9fbd-4873-8b09-669ce3b1e696"
+    assert first["mentions"] == ["leo.papadopoulos"]
+    assert first["created_at"] == datetime(2018, 5, 24, 21, 35, 30, 742000, tzinfo=UTC)  # 23:35:30.742 +02:00
+
+
+def test_atlassian_adf_comment_example() -> None:
+    page = load("atlassian_issue_comment_GET_200.json")
+    (row,) = comment_rows("EX-1", page["comments"])
+    assert (row["author"], row["mentions"]) == ("5b10a2844c20165700ede21g", [])
+
+
+def test_unique_by_id_merges_overlapping_pages() -> None:
+    embedded = [{"id": "101", "v": "old"}, {"id": "99"}]
+    fetched = [{"id": "99"}, {"id": "100"}, {"id": "101", "v": "new"}]
+    merged = unique_by_id(embedded, fetched)
+    assert [m["id"] for m in merged] == ["99", "100", "101"]
+    assert merged[-1]["v"] == "new"
