@@ -1,0 +1,121 @@
+"""The weekly message's content: subject, HTML page and plain-text alternative (sending is in flows)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from metrics.result import TeamWeek
+from reports.render import (
+    CATEGORIES,
+    CHECKLIST_TITLES,
+    checklist_lights,
+    link_or_none,
+)
+
+SUBJECT_PREFIX = "Delegation radar"
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class WeeklyMessage:
+    subject: str
+    html: str
+    text: str
+
+
+def one_line(value: object) -> str:
+    """Any text as one header-safe line: CR, LF, U+2028/9 and every other control or format
+    character become a space, runs of white space one space."""
+    text = "" if value is None else str(value)
+    text = "".join(" " if unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} else ch for ch in text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def lights_in_words(colours: Collection[str] | list[str]) -> str:
+    """`2 red, 1 yellow`; `all green` with nothing to act on; `no data` when every light is grey."""
+    colours = list(colours)
+    red, yellow = colours.count("red"), colours.count("yellow")
+    if red or yellow:
+        return ", ".join(f"{n} {word}" for n, word in ((red, "red"), (yellow, "yellow")) if n)
+    if "green" in colours:
+        return "all green"
+    return "no data"
+
+
+def weekly_subject(team_week: TeamWeek) -> str:
+    """`Delegation radar — <team> — week <ISO week>: 2 red, 1 yellow`, always one line."""
+    colours = [light["colour"] for light in checklist_lights(team_week.summary)]
+    # `=?...?=` would be decoded as an RFC 2047 encoded word by mail libraries and clients,
+    # smuggling a line break back in: break the opening sequence.
+    team = one_line(team_week.team.name).replace("=?", "= ?") or "(unnamed team)"
+    return f"{SUBJECT_PREFIX} — {team} — week {team_week.week.label}: {lights_in_words(colours)}"
+
+
+def _number(value: Any, unit: str) -> str:
+    if value is None:
+        return "no data"
+    if unit == "%":
+        return f"{round(float(value) * 100)} %"
+    return f"{float(value):.1f} h"
+
+
+def weekly_text(team_week: TeamWeek, allowed_hosts: Collection[str] = ()) -> str:
+    """The plain-text summary: the checklist with next steps, headline numbers, what waits on you.
+
+    Links are included only for URLs on `allowed_hosts` (the configured GitHub and Jira hosts).
+    """
+    summary = team_week.summary
+    coding = summary.get("coding") or {}
+    reviews = summary.get("reviews") or {}
+    lines = [
+        f"Delegation radar — {one_line(team_week.team.name)} — week {team_week.week.label}",
+        f"Manager: {one_line(team_week.manager.display_name)} · team size {summary.get('team_size')}",
+        f"{team_week.week.monday:%a %d %b %Y} – {team_week.week.local_sunday:%a %d %b %Y}",
+        "",
+        "Friday checklist",
+    ]
+    for light in checklist_lights(summary):
+        lines.append(f"  [{light['word']}] {light['title']}")
+        if light["next_step"]:
+            lines.append(f"      Next step: {one_line(light['next_step'])}")
+    lines += [
+        "",
+        f"Coding share: {_number(coding.get('share'), '%')} ({_number(coding.get('hours'), 'h')}), "
+        f"target below {_number(coding.get('target'), '%')}",
+        f"Your review share: {_number(reviews.get('manager_review_share'), '%')}; "
+        f"pickup: you {_number(reviews.get('manager_pickup_hours'), 'h')}, "
+        f"team {_number(reviews.get('team_pickup_hours'), 'h')}",
+    ]
+    waiting = team_week.waiting.to_dicts() if team_week.waiting.height else []
+    if waiting:
+        lines += ["", "Pull requests waiting on your review"]
+        for row in waiting:
+            link = link_or_none(row.get("url"), allowed_hosts)
+            lines.append(
+                f"  {one_line(row.get('repo'))}#{row.get('number')} {one_line(row.get('title'))} "
+                f"— waiting {_number(row.get('age_hours'), 'h')}" + (f" <{link}>" if link else "")
+            )
+    pending = team_week.pending.to_dicts() if team_week.pending.height else []
+    if pending:
+        lines += ["", "Decisions waiting on you"]
+        for row in pending:
+            link = link_or_none(row.get("url"), allowed_hosts)
+            category = row.get("category") if row.get("category") in CATEGORIES else "other"
+            lines.append(
+                f"  {one_line(row.get('key'))} ({category}) {one_line(row.get('summary'))} "
+                f"— waiting {_number(row.get('age_hours'), 'h')}" + (f" <{link}>" if link else "")
+            )
+    lines += ["", "The full report is attached and shown in the HTML part of this message."]
+    return "\n".join(lines) + "\n"
+
+
+def weekly_message(team_week: TeamWeek, html: str, allowed_hosts: Collection[str] = ()) -> WeeklyMessage:
+    """The message for one team's week; `html` is the rendered team page."""
+    return WeeklyMessage(weekly_subject(team_week), html, weekly_text(team_week, allowed_hosts))
+
+
+__all__ = ["CHECKLIST_TITLES", "WeeklyMessage", "lights_in_words", "one_line", "weekly_message"]

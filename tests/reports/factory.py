@@ -1,0 +1,269 @@
+"""Hand-built TeamWeeks for the report tests: the metrics are not needed to draw a page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from core.config import Person, Team
+from core.weeks import Week
+from metrics.result import TeamWeek
+
+ZONE_NAME = "Asia/Tbilisi"
+WEEK = Week.parse("2026-W47", ZoneInfo(ZONE_NAME))
+HOSTS = frozenset({"github.com", "acme.atlassian.net"})
+SYNCED = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)
+
+UTC_TIME = pl.Datetime("us", "UTC")
+SESSIONS_SCHEMA = pl.Schema(
+    {
+        "day": pl.Date(),
+        "start": UTC_TIME,
+        "end": UTC_TIME,
+        "commits": pl.Int64(),
+        "hours": pl.Float64(),
+    }
+)
+WAITING_SCHEMA = pl.Schema(
+    {
+        "repo": pl.String(),
+        "number": pl.Int64(),
+        "title": pl.String(),
+        "url": pl.String(),
+        "requested_at": UTC_TIME,
+        "age_hours": pl.Float64(),
+    }
+)
+PENDING_SCHEMA = pl.Schema(
+    {
+        "key": pl.String(),
+        "summary": pl.String(),
+        "url": pl.String(),
+        "category": pl.String(),
+        "requested_at": UTC_TIME,
+        "age_hours": pl.Float64(),
+    }
+)
+UNMAPPED_SCHEMA = pl.Schema({"source": pl.String(), "identity": pl.String(), "events": pl.Int64()})
+
+
+def checklist(
+    coding: str, reviews: str, tactical: str, strategic: str, decisions: str
+) -> list[dict[str, Any]]:
+    colours = {
+        "coding": coding,
+        "reviews": reviews,
+        "tactical_ownership": tactical,
+        "strategic_involvement": strategic,
+        "decisions": decisions,
+    }
+    return [
+        {
+            "item": item,
+            "colour": colour,
+            "next_step": None if colour in ("green", "grey") else f"Act on {item}.",
+        }
+        for item, colour in colours.items()
+    ]
+
+
+def busy_summary(name: str, size: int) -> dict[str, Any]:
+    """A week with something in every section; numbers follow SPEC §5 (team of 3: target 40 %)."""
+    return {
+        "team": name,
+        "team_size": size,
+        # 18.5 h of 40 h = 0.4625 -> yellow (target 40 %, red from 60 %)
+        "coding": {"hours": 18.5, "share": 0.4625, "target": 0.4, "colour": "yellow"},
+        "reviews": {
+            "manager_review_share": 0.6,
+            "manager_pickup_hours": 30.25,
+            "team_pickup_hours": 4.5,
+            "waiting_on_manager": [
+                {"repo": "acme/churn-model", "number": 42, "age_hours": 70.0},
+                {"repo": "acme/churn-model", "number": 43, "age_hours": 5.0},
+            ],
+            "top_reviewer_share": 0.55,
+            "colour": "red",
+        },
+        "escalations": {
+            "strategic": {
+                "active": 2,
+                "escalated": 1,
+                "escalation_rate": 0.5,
+                "manager_involved": 1,
+                "reasons": {"stakeholder-misalignment": 1},
+            },
+            "implementation": {
+                "active": 4,
+                "escalated": 1,
+                "escalation_rate": 0.25,
+                "manager_involved": 2,
+                "reasons": {"unresolved-technical-debate": 1},
+            },
+            "tactical": {
+                "active": 10,
+                "escalated": 3,
+                "escalation_rate": 0.3,
+                "manager_involved": 5,
+                "reasons": {"unspecified": 2, "dependency": 1},
+            },
+        },
+        "decisions": {
+            "strategic": {
+                "requested": 1,
+                "answered": 1,
+                "median_hours": 6.0,
+                "p90_hours": 6.0,
+                "pending": [],
+            },
+            "implementation": {
+                "requested": 1,
+                "answered": 0,
+                "median_hours": None,
+                "p90_hours": None,
+                "pending": [{"key": "DS-7", "age_hours": 80.0}],
+            },
+            "tactical": {
+                "requested": 3,
+                "answered": 3,
+                "median_hours": 10.0,
+                "p90_hours": 30.0,
+                "pending": [],
+            },
+            "colour": "red",
+        },
+        "checklist": checklist("yellow", "red", "red", "yellow", "red"),
+    }
+
+
+def grey_summary(name: str, size: int) -> dict[str, Any]:
+    """A week with no data at all: every number null, every colour grey."""
+    category: dict[str, Any] = {
+        "active": 0,
+        "escalated": 0,
+        "escalation_rate": None,
+        "manager_involved": 0,
+        "reasons": {},
+    }
+    decision: dict[str, Any] = {
+        "requested": 0,
+        "answered": 0,
+        "median_hours": None,
+        "p90_hours": None,
+        "pending": [],
+    }
+    return {
+        "team": name,
+        "team_size": size,
+        "coding": {"hours": None, "share": None, "target": None, "colour": "grey"},
+        "reviews": {
+            "manager_review_share": None,
+            "manager_pickup_hours": None,
+            "team_pickup_hours": None,
+            "waiting_on_manager": [],
+            "top_reviewer_share": None,
+            "colour": "grey",
+        },
+        "escalations": {c: dict(category) for c in ("strategic", "implementation", "tactical")},
+        "decisions": {
+            **{c: dict(decision) for c in ("strategic", "implementation", "tactical")},
+            "colour": "grey",
+        },
+        "checklist": checklist("grey", "grey", "grey", "grey", "grey"),
+    }
+
+
+def _at(day: int, hour: int, minute: int = 0) -> datetime:
+    """A UTC instant in WEEK: `day` 0 = local Monday (Tbilisi is UTC+4)."""
+    return WEEK.start + timedelta(days=day, hours=hour, minutes=minute)
+
+
+def evidence(
+    title: str = "Speed up feature joins", summary: str = "Which retention window?"
+) -> dict[str, pl.DataFrame]:
+    sessions = pl.DataFrame(
+        {
+            "day": [date(2026, 11, 16), date(2026, 11, 18)],
+            "start": [_at(0, 9), _at(2, 14)],
+            "end": [_at(0, 12, 30), _at(2, 15)],
+            "commits": [6, 2],
+            "hours": [4.0, 1.5],
+        },
+        schema=SESSIONS_SCHEMA,
+    )
+    waiting = pl.DataFrame(
+        {
+            "repo": ["acme/churn-model", "acme/churn-model"],
+            "number": [42, 43],
+            "title": [title, "Bump polars"],
+            "url": [
+                "https://github.com/acme/churn-model/pull/42",
+                "https://github.com/acme/churn-model/pull/43",
+            ],
+            "requested_at": [_at(4, 2), _at(6, 15)],
+            "age_hours": [70.0, 5.0],
+        },
+        schema=WAITING_SCHEMA,
+    )
+    pending = pl.DataFrame(
+        {
+            "key": ["DS-7"],
+            "summary": [summary],
+            "url": ["https://acme.atlassian.net/browse/DS-7"],
+            "category": ["implementation"],
+            "requested_at": [_at(3, 16)],
+            "age_hours": [80.0],
+        },
+        schema=PENDING_SCHEMA,
+    )
+    unmapped = pl.DataFrame(
+        {"source": ["github"], "identity": ["old-laptop-login"], "events": [3]}, schema=UNMAPPED_SCHEMA
+    )
+    return {"sessions": sessions, "waiting": waiting, "pending": pending, "unmapped": unmapped}
+
+
+def empty_evidence() -> dict[str, pl.DataFrame]:
+    return {
+        "sessions": pl.DataFrame(schema=SESSIONS_SCHEMA),
+        "waiting": pl.DataFrame(schema=WAITING_SCHEMA),
+        "pending": pl.DataFrame(schema=PENDING_SCHEMA),
+        "unmapped": pl.DataFrame(schema=UNMAPPED_SCHEMA),
+    }
+
+
+TeamWeekFactory = Callable[..., TeamWeek]
+
+
+def make_team_week(
+    name: str = "Churn & Retention",
+    *,
+    size: int = 3,
+    week: Week = WEEK,
+    summary: dict[str, Any] | None = None,
+    frames: dict[str, pl.DataFrame] | None = None,
+    jira_projects: list[str] | None = None,
+    manager_name: str = "Nino B.",
+    extras: dict[str, Any] | None = None,
+) -> TeamWeek:
+    members = [f"member-{i}" for i in range(size)]
+    team = Team(name=name, manager="nino", members=members, jira_projects=jira_projects)
+    manager = Person(id="nino", name=manager_name, github=["nino-b"])
+    data = summary if summary is not None else busy_summary(name, size)
+    return TeamWeek(
+        team=team,
+        manager=manager,
+        week=week,
+        summary=data,
+        extras=extras
+        if extras is not None
+        else {
+            "manager_merged_pr_share": 0.35,
+            "manager_commit_share": 0.28,
+            "flags": ["team is not owning tactical decisions"],
+        },
+        **(frames if frames is not None else evidence()),
+    )
