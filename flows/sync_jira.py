@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from connectors.errors import NotFound, PermissionDenied
+from connectors.errors import NotFound, PermissionDenied, SourceError
 from connectors.jira import JiraClient, jira_client
 from connectors.normalize_jira import JiraRows, normalize_issue, parse_time, unique_by_id
 from core.config import Config
@@ -77,17 +77,34 @@ def _frame(table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=SCHEMAS[table]) if rows else pl.DataFrame(schema=SCHEMAS[table])
 
 
-def _complete(client: JiraClient, issue: Mapping[str, Any], base_url: str) -> JiraRows:
+def _unexpected(key: str, base_url: str, error: Exception) -> SourceError:
+    return SourceError(
+        f"Jira at {base_url} sent issue {key} in an unexpected shape ({type(error).__name__}: {error}); "
+        "nothing of its page was written"
+    )
+
+
+def _key_and_update(issue: Any, base_url: str) -> tuple[str, datetime | None]:
+    try:
+        return str(issue["key"]), parse_time(issue.get("fields", {}).get("updated"))
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        key = issue.get("key", "?") if isinstance(issue, dict) else "?"
+        raise _unexpected(str(key), base_url, error) from None
+
+
+def _complete(client: JiraClient, issue: Mapping[str, Any], base_url: str, key: str) -> JiraRows:
     """The rows of an issue, its changelog and comments fetched in full when the embedded ones are cut."""
-    key = str(issue["key"])
-    histories = comments = None
-    if changelog_truncated(issue):
-        embedded = (issue.get("changelog") or {}).get("histories") or []
-        histories = unique_by_id(embedded, client.changelog(key))
-    if comments_truncated(issue):
-        embedded = ((issue.get("fields") or {}).get("comment") or {}).get("comments") or []
-        comments = unique_by_id(embedded, client.comments(key))
-    return normalize_issue(issue, base_url, histories, comments)
+    try:
+        histories = comments = None
+        if changelog_truncated(issue):
+            embedded = (issue.get("changelog") or {}).get("histories") or []
+            histories = unique_by_id(embedded, client.changelog(key))
+        if comments_truncated(issue):
+            embedded = ((issue.get("fields") or {}).get("comment") or {}).get("comments") or []
+            comments = unique_by_id(embedded, client.comments(key))
+        return normalize_issue(issue, base_url, histories, comments)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise _unexpected(key, base_url, error) from None
 
 
 def _write(store: Store, rows: JiraRows, keys: list[str]) -> None:
@@ -142,8 +159,7 @@ def sync_jira_project(
         rows = JiraRows()
         keys: list[str] = []
         for issue in page.get("issues") or []:
-            key = str(issue["key"])
-            updated = parse_time((issue.get("fields") or {}).get("updated"))
+            key, updated = _key_and_update(issue, settings.url)
             if key in first_seen:
                 # Changed while we paged: with offset paging an issue behind it may have been skipped.
                 earlier = first_seen[key]
@@ -154,7 +170,7 @@ def sync_jira_project(
             if updated is not None and known.get(key) == updated:
                 unchanged += 1
                 continue
-            rows.extend(_complete(client, issue, settings.url))
+            rows.extend(_complete(client, issue, settings.url, key))
             keys.append(key)
         if keys:
             _write(store, rows, keys)

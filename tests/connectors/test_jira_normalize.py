@@ -65,7 +65,12 @@ def test_cloud_issue_row_and_labels_assignment_status_events() -> None:
         "parent_key": None,
     }
     events = {(e["event_id"], e["field"]): e for e in rows.issue_events}
-    assert set(events) == {("10100", "labels"), ("10101", "labels"), ("10101", "assignee"), ("10102", "status")}
+    assert set(events) == {
+        ("10100", "labels"),
+        ("10101", "labels"),
+        ("10101", "assignee"),
+        ("10102", "status"),
+    }
     # Labels: Jira's space-separated lists, as they were and became.
     assert (events["10101", "labels"]["from_value"], events["10101", "labels"]["to_value"]) == (
         "model-anomaly",
@@ -77,7 +82,11 @@ def test_cloud_issue_row_and_labels_assignment_status_events() -> None:
     assert (assignment["actor"], assignment["from_value"], assignment["to_value"]) == (ANA, ANA, NINO)
     assert assignment["at"] == datetime(2026, 11, 2, 8, 30, tzinfo=UTC)  # 12:30 +04:00
     status = events["10102", "status"]
-    assert (status["actor"], status["from_value"], status["to_value"]) == (GIORGI, "In Progress", "Needs Decision")
+    assert (status["actor"], status["from_value"], status["to_value"]) == (
+        GIORGI,
+        "In Progress",
+        "Needs Decision",
+    )
 
 
 def test_cloud_adf_mentions_and_anonymous_comment() -> None:
@@ -91,20 +100,18 @@ def test_cloud_adf_mentions_and_anonymous_comment() -> None:
 
 
 def test_adf_mentions_are_found_nested_and_counted_once() -> None:
-    body = {
-        "type": "doc",
-        "version": 1,
-        "content": [
-            {"type": "bulletList", "content": [{"type": "listItem", "content": [
-                {"type": "paragraph", "content": [{"type": "mention", "attrs": {"id": GIORGI, "text": "@G"}}]},
-            ]}]},  # fmt: skip
-            {"type": "paragraph", "content": [
-                {"type": "text", "text": "[~not-a-wiki-mention-in-adf]"},
-                {"type": "mention", "attrs": {"id": NINO, "text": "@Nino"}},
-                {"type": "mention", "attrs": {"id": GIORGI, "text": "@G"}},
-            ]},  # fmt: skip
-        ],
+    def mention(account: str) -> dict[str, Any]:
+        return {"type": "mention", "attrs": {"id": account, "text": "@someone"}}
+
+    def paragraph(*content: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "paragraph", "content": list(content)}
+
+    nested = {
+        "type": "bulletList",
+        "content": [{"type": "listItem", "content": [paragraph(mention(GIORGI))]}],
     }
+    text = {"type": "text", "text": "[~not-a-wiki-mention-in-adf]"}
+    body = {"type": "doc", "version": 1, "content": [nested, paragraph(text, mention(NINO), mention(GIORGI))]}
     assert comment_mentions(body) == [GIORGI, NINO]
 
 
@@ -123,7 +130,11 @@ def test_server_issue_translates_user_keys_to_names() -> None:
     assert rows.issues[0]["url"] == "https://jira.acme.example/browse/DS-1"
     assignment = next(e for e in rows.issue_events if e["field"] == "assignee")
     # Jira Server 8+ writes the user key JIRAUSER10100 into `to`; the store holds the username.
-    assert (assignment["actor"], assignment["from_value"], assignment["to_value"]) == ("ana.k", "ana.k", "nino.b")
+    assert (assignment["actor"], assignment["from_value"], assignment["to_value"]) == (
+        "ana.k",
+        "ana.k",
+        "nino.b",
+    )
     (comment,) = rows.comments
     assert (comment["author"], comment["mentions"]) == ("ana.k", ["nino.b", "giorgi.m"])
 
@@ -177,7 +188,8 @@ def test_real_cloud_issues_with_changelog() -> None:
 def test_real_v3_changelog_page_walks_status_names() -> None:
     values = load("devlake_cloud_issue_13954_changelog_values.json")
     rows = event_rows("EE-13954", values, {})
-    status = [(r["from_value"], r["to_value"]) for r in sorted(rows, key=lambda r: r["at"]) if r["field"] == "status"]
+    in_order = sorted(rows, key=lambda r: r["at"])
+    status = [(r["from_value"], r["to_value"]) for r in in_order if r["field"] == "status"]
     assert status == [
         ("Open", "开发中"),
         ("开发中", "Code Review"),
