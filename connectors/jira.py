@@ -229,12 +229,18 @@ class JiraClient:
             "expand": "changelog",
         }
         if self.flavor == "cloud":
+            tokens: set[str] = set()
             while True:
                 page = _object(self.get_json(CLOUD_SEARCH, params, project=project), CLOUD_SEARCH, self.url)
                 yield page
                 token = page.get("nextPageToken")
                 if page.get("isLast", token is None) or not token:
                     return
+                if token in tokens:
+                    raise TransientError(
+                        f"Jira at {self.url} sent the same nextPageToken twice for {project}"
+                    )
+                tokens.add(token)
                 params = {**params, "nextPageToken": token}
         else:
             start = 0

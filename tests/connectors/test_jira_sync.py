@@ -685,3 +685,16 @@ def test_interrupted_sync_rerun_equals_an_uninterrupted_one(tmp_path: Path, mock
     for table, frame in broken.tables().items():
         assert_frame_equal(frame, whole.tables()[table])
     assert broken.state.cursor("jira", "DS") == whole.state.cursor("jira", "DS")
+
+
+def test_a_repeated_page_token_stops_instead_of_looping(tmp_path: Path, mock: Any) -> None:
+    url = f"{CLOUD_URL}/rest/api/3/search/jql"
+    mock.add(responses.GET, url, json={"issues": [], "nextPageToken": "CAEaAggD", "isLast": False})
+    config = make_config(tmp_path, "cloud")
+    store = Store(tmp_path / "data")
+    with pytest.raises(TransientError, match="same nextPageToken"):
+        sync_jira_project(
+            config, "DS", store, SyncState(store), "u@acme.example", TOKEN, sleep=lambda s: None
+        )
+    assert len(mock.calls) == 2  # the first page, then the page of its token, which names itself again
+    assert SyncState(store).cursor("jira", "DS") is None
