@@ -36,9 +36,9 @@ def _n(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _svg(width: int, height: int, label: str, body: str) -> Markup:
+def _svg(width: int, height: int, label: str, body: str, kind: str = "line") -> Markup:
     return Markup(
-        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'<svg class="chart chart-{kind}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'role="img" aria-label="{escape(label)}" preserveAspectRatio="xMidYMid meet" {FONT}>'
         f"<title>{escape(label)}</title>{body}</svg>"
     )
@@ -99,7 +99,7 @@ def bullet_chart(share: float | None, target: float | None, label: str = "Coding
         summary = f"{label}: {_percent(share)}"
         if target is not None:
             summary += f", target below {_percent(target)}"
-    return _svg(width, height + 4, summary, "".join(parts))
+    return _svg(width, height + 4, summary, "".join(parts), "bullet")
 
 
 def _marker(shape: str, cx: float, cy: float, colour: str) -> str:
@@ -149,7 +149,9 @@ def sparkline(values: Sequence[float | None], target: float | None, label: str) 
         if point is not None:
             parts.append(_marker("circle", point[0], point[1], INK))
     known = [f"{_percent(v)}" if v is not None else "no data" for v in values]
-    return _svg(width, height, f"{label}, oldest first: {', '.join(known) or 'no weeks'}", "".join(parts))
+    return _svg(
+        width, height, f"{label}, oldest first: {', '.join(known) or 'no weeks'}", "".join(parts), "spark"
+    )
 
 
 def compare_bars(items: Sequence[tuple[str, float | None]], unit: str, label: str) -> Markup:
@@ -170,7 +172,7 @@ def compare_bars(items: Sequence[tuple[str, float | None]], unit: str, label: st
         parts.append(f'<rect x="110" y="{y + 3}" width="{_n(max(length, 1))}" height="16" fill="{colour}"/>')
         parts.append(_text(116 + length, y + 15, f"{value:.1f} {unit}", 13))
     described = ", ".join(f"{n}: {'no data' if v is None else f'{v:.1f} {unit}'}" for n, v in items)
-    return _svg(width, height, f"{label}: {described}", "".join(parts))
+    return _svg(width, height, f"{label}: {described}", "".join(parts), "bars")
 
 
 def nice_ceiling(largest: float, as_percent: bool) -> float:

@@ -13,6 +13,7 @@ from reports.render import (
     CATEGORIES,
     CHECKLIST_TITLES,
     checklist_lights,
+    lights_in_words,
     link_or_none,
 )
 
@@ -33,17 +34,6 @@ def one_line(value: object) -> str:
     text = "" if value is None else str(value)
     text = "".join(" " if unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} else ch for ch in text)
     return _SPACES.sub(" ", text).strip()
-
-
-def lights_in_words(colours: Collection[str] | list[str]) -> str:
-    """`2 red, 1 yellow`; `all green` with nothing to act on; `no data` when every light is grey."""
-    colours = list(colours)
-    red, yellow = colours.count("red"), colours.count("yellow")
-    if red or yellow:
-        return ", ".join(f"{n} {word}" for n, word in ((red, "red"), (yellow, "yellow")) if n)
-    if "green" in colours:
-        return "all green"
-    return "no data"
 
 
 def weekly_subject(team_week: TeamWeek) -> str:

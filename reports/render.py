@@ -248,6 +248,17 @@ def worst(colours: Sequence[str]) -> str:
     return max((_colour(c) for c in colours), key=SEVERITY.__getitem__, default="grey")
 
 
+def lights_in_words(colours: Collection[str]) -> str:
+    """`2 red, 1 yellow`; `all green` with nothing to act on; `no data` when every light is grey."""
+    colours = list(colours)
+    red, yellow = colours.count("red"), colours.count("yellow")
+    if red or yellow:
+        return ", ".join(f"{n} {word}" for n, word in ((red, "red"), (yellow, "yellow")) if n)
+    if "green" in colours:
+        return "all green"
+    return "no data"
+
+
 def checklist_lights(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The five lights in SPEC order (a missing one is grey), then any others the metrics add."""
     entries = [e for e in summary.get("checklist") or [] if isinstance(e, Mapping)]
@@ -457,6 +468,7 @@ def comparison_page(
                 "team_size": summary.get("team_size"),
                 "lights": lights,
                 "overall": worst([light["colour"] for light in lights]),
+                "in_words": lights_in_words([light["colour"] for light in lights]),
                 "overall_rank": 3 - SEVERITY[worst([light["colour"] for light in lights])],
                 "coding_share": _float(coding.get("share")),
                 "coding_target": _float(coding.get("target")),
