@@ -198,7 +198,8 @@ class GithubClient:
                 except ValueError:
                     raise _Failure("transient", f"GitHub sent malformed JSON for {what}") from None
             except _Failure as failure:
-                self._note_rate_limit(failure.headers, resource)
+                if failure.kind != "primary":  # a primary limit is waited for right here
+                    self._note_rate_limit(failure.headers, resource)
                 if failure.kind == "transient":
                     transient += 1
                     if transient > MAX_TRANSIENT_RETRIES:

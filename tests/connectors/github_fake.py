@@ -337,6 +337,7 @@ class FakeGithub:
         graphql: bool = True,
         rate_headers: bool = True,
         reset_at: datetime = NOW + timedelta(minutes=30),
+        remaining: int = 4900,
     ) -> None:
         parts = urlsplit(base_url)
         self.host = parts.hostname or ""
@@ -349,6 +350,7 @@ class FakeGithub:
         self.graphql = graphql
         self.rate_headers = rate_headers
         self.reset_at = reset_at
+        self.remaining = remaining
         self.repos: dict[str, Repo] = {}
         self.log: list[str] = []
         self.faults: list[Fault] = []
@@ -410,7 +412,7 @@ class FakeGithub:
             headers.update(
                 {
                     "X-RateLimit-Limit": "5000",
-                    "X-RateLimit-Remaining": "4900",
+                    "X-RateLimit-Remaining": str(self.remaining),
                     "X-RateLimit-Reset": str(int(self.reset_at.timestamp())),
                     "X-RateLimit-Used": "100",
                 }

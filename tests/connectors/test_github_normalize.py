@@ -1,0 +1,187 @@
+"""Normalisation of recorded GitHub payloads (REST) and of a schema-conformant GraphQL answer into
+the rows of SPEC §4, identities included."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+from graphql import graphql_sync
+
+from connectors.github_queries import PULL_REQUESTS_PAGE
+from connectors.normalize_github import (
+    graphql_commit,
+    graphql_pull_request,
+    noreply_login,
+    rest_commit,
+    rest_pull_request,
+)
+from tests.connectors.github_fake import github_schema, load
+
+REPO = "acme/churn-model"
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+# -- REST, recorded -------------------------------------------------------------------------------
+
+
+def test_recorded_bot_pull_request() -> None:
+    pull = load("pull_3370_dependabot.json")
+    rows = rest_pull_request("PyGithub/PyGithub", pull, [], [], load("pull_3370_commits.json"))
+    (row,) = rows.pull_requests
+    assert row["author"] == "dependabot[bot]"
+    assert row["state"] == "merged"  # REST says closed; merged_at is set
+    assert row["url"] == "https://github.com/PyGithub/PyGithub/pull/3370"
+    assert (row["additions"], row["deletions"], row["draft"]) == (7, 7, False)
+    assert row["labels"] == ["dependencies", "github_actions"]
+    assert row["merged_at"] == at("2025-11-19T17:43:18")
+    (commit,) = rows.commits
+    assert commit["author"] == "dependabot[bot]"
+    assert commit["pr_number"] == 3370
+    assert commit["message_first_line"] == "Bump actions/setup-python from 5 to 6"
+    assert commit["author_email"] == "49699333+dependabot[bot]@users.noreply.github.com"
+
+
+def test_recorded_list_items_keep_state_labels_and_leave_sizes_null() -> None:
+    items = {p["number"]: p for p in load("pulls_state_all_items_subset.json")}
+    open_pr = rest_pull_request("panjf2000/ants", items[158], [], [], []).pull_requests[0]
+    merged = rest_pull_request("panjf2000/ants", items[53], [], [], []).pull_requests[0]
+    assert (open_pr["state"], open_pr["author"], open_pr["labels"]) == (
+        "open",
+        "icecube092",
+        ["invalid", "waiting for response"],
+    )
+    assert merged["state"] == "merged"
+    assert merged["additions"] is None  # a list item has no sizes
+
+
+def test_recorded_reviews_with_a_deleted_reviewer() -> None:
+    rows = rest_pull_request(REPO, {"number": 88}, load("pull_88_reviews_user_null.json"), [], [])
+    assert [r["reviewer"] for r in rows.reviews] == ["zhquan_example", "ghost"]
+    assert [r["review_id"] for r in rows.reviews] == [205729182, 205729156]
+
+
+def test_recorded_review_states() -> None:
+    reviews = [*load("pull_538_reviews.json"), load("pull_538_review_dismissed.json")]
+    rows = rest_pull_request("PyGithub/PyGithub", {"number": 538}, reviews, [], [])
+    assert [r["state"] for r in rows.reviews] == ["APPROVED", *["COMMENTED"] * 4, "DISMISSED"]
+    states = [
+        r["state"]
+        for r in rest_pull_request(REPO, {"number": 53}, load("pull_53_reviews.json"), [], []).reviews
+    ]
+    assert (states.count("COMMENTED"), states.count("CHANGES_REQUESTED")) == (12, 3)
+
+
+def test_pending_review_is_skipped() -> None:
+    pending = copy.deepcopy(load("pull_538_reviews.json")[0])
+    pending["state"] = "PENDING"
+    del pending["submitted_at"]
+    assert rest_pull_request(REPO, {"number": 1}, [pending], [], []).reviews == []
+
+
+def test_recorded_review_request_events() -> None:
+    requested = load("issue_event_review_requested.json")
+    removed = load("issue_event_review_request_removed.json")
+    # The two recordings are of different PRs and reviewers: the removal has no open request here.
+    (row,) = rest_pull_request(REPO, {"number": 538}, [], [requested, removed], []).review_requests
+    assert row["reviewer"] == requested["requested_reviewer"]["login"]
+    assert row["requester"] == requested["review_requester"]["login"]
+    assert row["requested_at"] == at("2017-03-22T19:06:44")
+    assert row["removed_at"] is None
+
+    # The same reviewer's removal closes the request.
+    removal = copy.deepcopy(removed)
+    removal["requested_reviewer"] = requested["requested_reviewer"]
+    (paired,) = rest_pull_request(REPO, {"number": 538}, [], [requested, removal], []).review_requests
+    assert paired["removed_at"] == at("2018-08-11T12:32:59")
+
+
+def test_team_review_request() -> None:
+    event = copy.deepcopy(load("issue_event_review_requested.json"))
+    del event["requested_reviewer"]
+    event["requested_team"] = load("pull_31_requested_reviewers_team.json")["teams"][0]
+    (row,) = rest_pull_request(REPO, {"number": 31}, [], [event], []).review_requests
+    assert row["reviewer"] == "team:pygithub-owners"
+
+
+def test_recorded_commits_with_unlinked_authors() -> None:
+    commits = [rest_commit("panjf2000/ants", item, 172) for item in load("pull_172_commits_author_null.json")]
+    assert [c["author"] for c in commits] == ["jdamick", None, None]
+    assert [c["author_email"] for c in commits] == ["jeffreydamick@gmail.com", *["jdamick@amazon.com"] * 2]
+    assert all(c["additions"] is None for c in commits)  # list items carry no stats
+
+
+def test_noreply_emails_name_the_account() -> None:
+    assert noreply_login("49699333+dependabot[bot]@users.noreply.github.com") == "dependabot[bot]"
+    assert noreply_login("nino-b@users.noreply.github.com") == "nino-b"
+    assert noreply_login("nino@acme.example") is None
+    assert noreply_login(None) is None
+
+
+# -- GraphQL, written to the published schema -----------------------------------------------------
+
+
+def _replay(source: Any, info: Any, **_: Any) -> Any:
+    return source.get(info.field_name) if isinstance(source, dict) else None
+
+
+def test_graphql_fixture_follows_the_published_schema() -> None:
+    fixture = load("graphql_pull_requests_page.json")
+    variables = {"owner": "acme", "name": "churn-model", "pageSize": 2, "withHistory": True, "since": None}
+    result = graphql_sync(
+        github_schema(),
+        PULL_REQUESTS_PAGE,
+        root_value=fixture["data"],
+        variable_values=variables,
+        field_resolver=_replay,
+    )
+    assert result.errors is None
+    assert result.data == fixture["data"]
+
+
+def test_graphql_pull_requests_with_ghosts_bots_and_teams() -> None:
+    repository = load("graphql_pull_requests_page.json")["data"]["repository"]
+    ghost_pr, bot_pr = repository["pullRequests"]["nodes"]
+
+    rows = graphql_pull_request(REPO, ghost_pr)
+    (pr,) = rows.pull_requests
+    assert (pr["author"], pr["state"], pr["labels"]) == ("ghost", "open", ["needs-manager", "modelling"])
+    # Review 3 is pending (no submittedAt); the Bot reviewer gets GitHub's REST [bot] suffix.
+    assert [(r["review_id"], r["reviewer"], r["state"]) for r in rows.reviews] == [
+        (1, "ghost", "APPROVED"),
+        (2, "renovate[bot]", "COMMENTED"),
+        (4, "nino", "DISMISSED"),
+    ]
+    assert [(r["reviewer"], r["requester"], r["removed_at"]) for r in rows.review_requests] == [
+        ("team:data-science", "ana", None),
+        ("nino", "ana", at("2026-02-28T12:30:00")),
+        ("ghost", "ghost", None),
+    ]
+
+    bot = graphql_pull_request(REPO, bot_pr)
+    assert bot.pull_requests[0]["author"] == "dependabot[bot]"
+    assert bot.pull_requests[0]["state"] == "merged"
+    assert [c["author"] for c in bot.commits] == ["dependabot[bot]", None]
+    assert all(c["pr_number"] == 12 for c in bot.commits)
+
+
+def test_graphql_branch_history_commit() -> None:
+    repository = load("graphql_pull_requests_page.json")["data"]["repository"]
+    (node,) = repository["defaultBranchRef"]["target"]["history"]["nodes"]
+    row = graphql_commit(REPO, node, None)
+    assert row == {
+        "repo": REPO,
+        "sha": "c" * 40,
+        "author": "nino",
+        "author_email": "nino@acme.example",
+        "authored_at": at("2026-03-01T12:00:00"),
+        "committed_at": at("2026-03-01T12:00:00"),
+        "additions": 3,
+        "deletions": 1,
+        "pr_number": None,
+        "message_first_line": "Change things",
+    }
