@@ -181,8 +181,9 @@ def nice_ceiling(largest: float, as_percent: bool) -> float:
         steps = [0.025, 0.05, 0.1, 0.25]
     else:
         steps = [m * 10.0**k for k in range(-1, 5) for m in (1, 2, 2.5, 5)]
+    wanted = min(largest * 1.05, 1.0) if as_percent else largest * 1.05
     for step in steps:
-        if step * 4 >= largest * 1.05:
+        if step * 4 >= wanted:
             return step * 4
     return largest * 1.05
 
@@ -221,18 +222,18 @@ def line_chart(
             f'fill="{PALETTE["green"]}" fill-opacity="0.18"/>'
         )
         if band_label:
-            parts.append(_text(right - 4, y(high) + 14, band_label, 12, "end", MUTED))
+            parts.append(_text(right - 4, y(high) + 16, band_label, 14, "end", MUTED))
     for k in range(5):
         value = ceiling * k / 4
         parts.append(
             f'<line x1="{left}" x2="{right}" y1="{_n(y(value))}" y2="{_n(y(value))}" stroke="#d0d7de" '
             f'stroke-width="1"/>'
         )
-        parts.append(_text(left - 6, y(value) + 4, fmt(value), 11, "end", MUTED))
+        parts.append(_text(left - 6, y(value) + 5, fmt(value), 13, "end", MUTED))
     every = max(1, -(-len(labels) // 8))
     for i, text in enumerate(labels):
         if i % every == 0 or i == len(labels) - 1:
-            parts.append(_text(x(i), bottom + 16, text.split("-")[-1], 11, "middle", MUTED))
+            parts.append(_text(x(i), bottom + 18, text.split("-")[-1], 13, "middle", MUTED))
     for index, one in enumerate(series):
         colour, dash, shape = SERIES_STYLES[index % len(SERIES_STYLES)]
         points = [None if v is None else (x(i), y(v)) for i, v in enumerate(one.values)]
@@ -244,12 +245,12 @@ def line_chart(
             )
         parts.extend(_marker(shape, p[0], p[1], colour) for p in points if p is not None)
         lx = left + (index % 3) * 170
-        ly = bottom + 34 + (index // 3) * 16
+        ly = bottom + 40 + (index // 3) * 20
         parts.append(
             f'<line x1="{lx}" x2="{lx + 26}" y1="{ly - 4}" y2="{ly - 4}" stroke="{colour}" '
             f'stroke-width="2.5"{dash_attr}/>' + _marker(shape, lx + 13, ly - 4, colour)
         )
-        parts.append(_text(lx + 32, ly, one.name, 12))
+        parts.append(_text(lx + 32, ly, one.name, 14))
     if not values:
         parts.append(
             _text((left + right) / 2, (top_pad + bottom) / 2, "no data in these weeks", 14, "middle")
@@ -262,4 +263,4 @@ def line_chart(
     described = "; ".join(
         f"{s.name}: " + ", ".join("no data" if v is None else value_text(v) for v in s.values) for s in series
     )
-    return _svg(width, bottom + 22 + rows * 16 + 4, f"{label}. {described}", "".join(parts))
+    return _svg(width, bottom + 26 + rows * 20 + 4, f"{label}. {described}", "".join(parts))

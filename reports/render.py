@@ -46,6 +46,13 @@ CHECKLIST_TITLES = {
     "strategic_involvement": "You are in the strategic work",
     "decisions": "Decisions answered quickly",
 }
+CHECKLIST_SHORT = {
+    "coding": "Coding",
+    "reviews": "Reviews",
+    "tactical_ownership": "Tactical",
+    "strategic_involvement": "Strategic",
+    "decisions": "Decisions",
+}
 # Our own next steps, used when a checklist entry carries none.
 NEXT_STEPS = {
     ("coding", "red"): "Hand your next coding task to someone on the team and pair with them for an "
@@ -86,6 +93,8 @@ class PageContext:
     allowed_hosts: Collection[str]
     generated_at: datetime
     readme_url: str | None = None
+    # Whether a [jira] section is configured; None: judge from `freshness` (a Jira source in it).
+    jira_configured: bool | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -356,15 +365,20 @@ def _categories(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def _has_jira(tw: TeamWeek, context: PageContext) -> bool:
-    if tw.team.jira_projects == []:
+    if tw.team.jira_projects == [] or context.jira_configured is False:
         return False
+    if context.jira_configured:
+        return True
     return not context.freshness or any("jira" in source.lower() for source in context.freshness)
+
+
+SOURCE_NAMES = {"github": "GitHub", "jira": "Jira"}
 
 
 def _freshness(context: PageContext, week: Week) -> list[dict[str, Any]]:
     return [
         {
-            "source": source,
+            "source": SOURCE_NAMES.get(source.lower(), source),
             "synced": synced,
             "before_week_end": synced is not None and synced < week.end,
         }
@@ -486,7 +500,7 @@ def comparison_page(
         **_common(context, f"Delegation radar — all teams — week {week.label}"),
         "week": week,
         "rows": rows,
-        "checklist_titles": [CHECKLIST_TITLES[i] for i in CHECKLIST_ITEMS],
+        "checklist_titles": [(CHECKLIST_SHORT[i], CHECKLIST_TITLES[i]) for i in CHECKLIST_ITEMS],
         "freshness": _freshness(context, week),
         "script": script,
         "script_hash": script_hash,
@@ -544,7 +558,7 @@ def trend_page(team_weeks: Sequence[TeamWeek], context: PageContext) -> str:
         "first": first,
         "last": last,
         "table": table,
-        "checklist_titles": [CHECKLIST_TITLES[i] for i in CHECKLIST_ITEMS],
+        "checklist_titles": [(CHECKLIST_SHORT[i], CHECKLIST_TITLES[i]) for i in CHECKLIST_ITEMS],
         "coding_chart": charts.line_chart(
             labels,
             [charts.Series("Coding share", shares)],

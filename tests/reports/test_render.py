@@ -25,6 +25,7 @@ from reports.render import (
 )
 from reports.slug import unique_slugs
 from tests.reports.factory import (
+    SYNCED,
     WEEK,
     ZONE_NAME,
     TeamWeekFactory,
@@ -161,6 +162,32 @@ def test_team_without_jira(team_week: TeamWeekFactory, context: PageContext) -> 
     assert "has no Jira project configured" in html
     assert 'id="categories-table"' not in html
     assert "DS-7" not in html
+
+
+@pytest.mark.parametrize(
+    ("jira_configured", "freshness", "measured"),
+    [
+        (None, {"github": SYNCED, "jira": SYNCED}, True),
+        (None, {"github": SYNCED}, False),  # nothing from Jira: say so rather than show zeros
+        (None, {}, True),  # no freshness given: nothing to judge by
+        (False, {"github": SYNCED, "jira": SYNCED}, False),
+        (True, {"github": SYNCED}, True),
+    ],
+)
+def test_jira_section_follows_the_configuration(
+    team_week: TeamWeekFactory,
+    context: PageContext,
+    jira_configured: bool | None,
+    freshness: dict[str, datetime],
+    measured: bool,
+) -> None:
+    tw = team_week()
+    page = replace(context, jira_configured=jira_configured, freshness=freshness)
+    html = team_page(tw, [tw], page)
+    assert ('id="categories-table"' in html) is measured
+    assert ("has no Jira project configured" in html) is not measured
+    if freshness:
+        assert "GitHub Fri 27 Nov 2026" in html  # source names as people write them
 
 
 def test_team_of_one(team_week: TeamWeekFactory, context: PageContext) -> None:
