@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from core.config import CodingSettings
-from metrics.scope import TeamScope, band, hours, in_window
+from metrics.scope import Scope, band, hours, in_weeks
 
-SESSION_SCHEMA = {
+SESSION_SCHEMA: dict[str, Any] = {
+    "team": pl.String,
+    "week": pl.String,
     "day": pl.Date,
     "start": pl.Datetime("us", "UTC"),
     "end": pl.Datetime("us", "UTC"),
@@ -29,86 +30,72 @@ def size_target(team_size: int) -> float:
     return 0.10
 
 
+def target_expr(size: pl.Expr) -> pl.Expr:
+    return pl.when(size <= 6).then(0.40).when(size <= 12).then(0.20).otherwise(0.10)
+
+
 def coding_colour(share: float | None, target: float) -> str:
     """green below target, yellow up to target + 20 points, red from there."""
     return band(share, target, target + 0.20)
 
 
 def coding_sessions(
-    commits: pl.DataFrame, start: datetime, end: datetime, settings: CodingSettings, zone: ZoneInfo
+    scope: Scope, weeks: pl.DataFrame, settings: CodingSettings, zone: ZoneInfo
 ) -> pl.DataFrame:
-    """Sessions of the given commits authored in [start, end): a commit at most the gap after the
-    previous one joins its session; a session lasts last - first + allowance."""
+    """Each team manager's coding sessions per week: a commit at most the gap after the previous one
+    (in the same week) joins its session; a session lasts last - first + allowance."""
     gap = pl.duration(minutes=settings.session_gap_minutes)
     allowance = pl.duration(minutes=settings.first_commit_allowance_minutes)
+    managers = scope.people.filter("is_manager").select("team", "person")
+    commits = scope.commits.filter(~pl.col("handover")).join(managers, on=["team", "person"], how="semi")
     return (
-        commits.lazy()
-        .filter(in_window("authored_at", start, end))
-        .select("authored_at")
-        .sort("authored_at")
+        in_weeks(commits.select("team", "authored_at"), "authored_at", weeks, zone)
+        .sort("team", "week", "authored_at")
         .with_columns(
-            session=(pl.col("authored_at").diff() > gap).fill_null(True).cum_sum(),
+            new=(pl.col("authored_at").diff().over("team", "week") > gap).fill_null(True),
         )
-        .group_by("session")
-        .agg(
-            start=pl.col("authored_at").min(),
-            end=pl.col("authored_at").max(),
-            commits=pl.len().cast(pl.Int64),
-        )
-        .sort("start")
+        .with_columns(session=pl.col("new").cum_sum())
+        .group_by("team", "week", "session")
+        .agg(start=pl.col("authored_at").min(), end=pl.col("authored_at").max(), commits=pl.len())
         .select(
+            "team",
+            "week",
             day=pl.col("start").dt.convert_time_zone(zone.key).dt.date(),
             start=pl.col("start"),
             end=pl.col("end"),
-            commits=pl.col("commits"),
+            commits=pl.col("commits").cast(pl.Int64),
             hours=hours(pl.col("end") - pl.col("start") + allowance),
         )
-        .collect()
+        .sort("team", "week", "start")
         .cast(SESSION_SCHEMA)  # type: ignore[arg-type]
     )
 
 
-@dataclass(frozen=True)
-class CodingWeek:
-    hours: float
-    share: float
-    target: float
-    colour: str
-    sessions: pl.DataFrame
-    manager_merged_pr_share: float | None
-    manager_commit_share: float | None
-
-
-def coding_week(
-    scope: TeamScope,
-    start: datetime,
-    end: datetime,
-    settings: CodingSettings,
-    work_hours: float,
-    zone: ZoneInfo,
-) -> CodingWeek:
-    """The manager's coding hours and share for one week, with the sessions behind them."""
-    manager_commits = scope.commits.filter((pl.col("person") == scope.manager) & ~pl.col("handover"))
-    sessions = coding_sessions(manager_commits, start, end, settings, zone)
-    coding_hours = float(sessions.get_column("hours").sum()) if sessions.height else 0.0
-    share = min(coding_hours / work_hours, 1.0)
-    target = size_target(len(scope.team.members))
-
-    people = [scope.manager, *scope.team.members]
-    week_commits = scope.commits.filter(
-        in_window("authored_at", start, end) & pl.col("person").is_in(people).fill_null(False)
+def coding_by_week(
+    scope: Scope, weeks: pl.DataFrame, sessions: pl.DataFrame, work_hours: float, zone: ZoneInfo
+) -> pl.DataFrame:
+    """team, week, hours, share, target, manager_merged_pr_share, manager_commit_share."""
+    grid = scope.teams.select("team", "team_size").join(weeks.select("week"), how="cross")
+    coded = sessions.group_by("team", "week").agg(hours=pl.col("hours").sum())
+    team_commits = (
+        in_weeks(scope.commits, "authored_at", weeks, zone)
+        .join(scope.people, on=["team", "person"], how="inner")
+        .group_by("team", "week")
+        .agg(manager_commit_share=pl.col("is_manager").cast(pl.Float64).mean())
     )
-    merged = scope.prs.filter(in_window("merged_at", start, end))
-    return CodingWeek(
-        hours=coding_hours,
-        share=share,
-        target=target,
-        colour=coding_colour(share, target),
-        sessions=sessions,
-        manager_merged_pr_share=_fraction(merged.get_column("author_person") == scope.manager),
-        manager_commit_share=_fraction(week_commits.get_column("person") == scope.manager),
+    merged = (
+        in_weeks(scope.prs, "merged_at", weeks, zone)
+        .group_by("team", "week")
+        .agg(manager_merged_pr_share=pl.col("by_manager").cast(pl.Float64).mean())
     )
-
-
-def _fraction(flags: pl.Series) -> float | None:
-    return None if flags.is_empty() else float(flags.cast(pl.Float64).mean())  # type: ignore[arg-type]
+    return (
+        grid.join(coded, on=["team", "week"], how="left")
+        .join(team_commits, on=["team", "week"], how="left")
+        .join(merged, on=["team", "week"], how="left")
+        .with_columns(hours=pl.col("hours").fill_null(0.0))
+        .with_columns(
+            share=pl.min_horizontal(pl.col("hours") / work_hours, pl.lit(1.0)),
+            target=target_expr(pl.col("team_size")),
+        )
+        .select("team", "week", "hours", "share", "target", "manager_merged_pr_share", "manager_commit_share")
+    )

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from core.config import Config
 from metrics.escalations import CATEGORIES
-from metrics.scope import TeamScope, band, hours, in_window, lowered, median_p90
+from metrics.scope import Scope, band, hours, in_weeks, lowered
 
 UTC = pl.Datetime("us", "UTC")
-PENDING_SCHEMA = {
+NEVER = pl.datetime(9999, 1, 1, time_zone="UTC")
+PENDING_SCHEMA: dict[str, Any] = {
+    "team": pl.String,
+    "week": pl.String,
     "key": pl.String,
     "summary": pl.String,
     "url": pl.String,
@@ -23,16 +25,22 @@ PENDING_SCHEMA = {
 }
 
 
+def decision_colour(longest_hours: float | None, config: Config) -> str:
+    """green < yellow threshold (24 h), yellow up to red (72 h), red from there; grey with none."""
+    thresholds = config.thresholds
+    return band(longest_hours, thresholds.decision_yellow_hours, thresholds.decision_red_hours)
+
+
 def decision_requests(
-    scope: TeamScope, config: Config, escalations: pl.DataFrame, actions: pl.DataFrame
+    scope: Scope, config: Config, escalations: pl.DataFrame, actions: pl.DataFrame
 ) -> pl.DataFrame:
     """Each escalation with `answered_at` (first later manager event or comment; for a request made
-    by entering a decision status, also the first exit from it) and `closed_at` (the issue was
-    resolved before any answer: neither latency nor pending)."""
+    by entering a decision status, also the first exit from it, whichever comes first) and
+    `closed_at` (the issue was resolved before any answer: neither latency nor pending)."""
     requests = escalations.with_row_index("request")
-    after_action = (
-        requests.select("request", "key", "at")
-        .join(actions.rename({"at": "action_at"}), on="key", how="inner")
+    by_manager = (
+        requests.select("request", "team", "key", "at")
+        .join(actions.rename({"at": "action_at"}), on=["team", "key"], how="inner")
         .filter(pl.col("action_at") > pl.col("at"))
         .group_by("request")
         .agg(by_manager=pl.col("action_at").min())
@@ -42,11 +50,11 @@ def decision_requests(
         (pl.col("field").str.to_lowercase() == "status")
         & pl.col("from_value").str.to_lowercase().is_in(decision).fill_null(False)
         & ~pl.col("to_value").str.to_lowercase().is_in(decision).fill_null(False)
-    ).select("key", exit_at=pl.col("at"))
-    after_exit = (
+    ).select("team", "key", exit_at=pl.col("at"))
+    by_exit = (
         requests.filter(pl.col("kind") == "decision_status")
-        .select("request", "key", "at")
-        .join(exits, on="key", how="inner")
+        .select("request", "team", "key", "at")
+        .join(exits, on=["team", "key"], how="inner")
         .filter(pl.col("exit_at") > pl.col("at"))
         .group_by("request")
         .agg(by_exit=pl.col("exit_at").min())
@@ -55,9 +63,13 @@ def decision_requests(
     resolved = pl.col("resolved_at")
     closed = resolved.is_not_null() & (answered.is_null() | (resolved < answered))
     return (
-        requests.join(after_action, on="request", how="left")
-        .join(after_exit, on="request", how="left")
-        .join(scope.issues.select("key", "summary", "url", "resolved_at"), on="key", how="left")
+        requests.join(by_manager, on="request", how="left")
+        .join(by_exit, on="request", how="left")
+        .join(
+            scope.issues.select("team", "key", "summary", "url", "resolved_at"),
+            on=["team", "key"],
+            how="left",
+        )
         .with_columns(
             answered_at=pl.when(closed).then(pl.lit(None, dtype=UTC)).otherwise(answered),
             closed_at=pl.when(closed)
@@ -69,47 +81,50 @@ def decision_requests(
     )
 
 
-def decision_colour(longest_hours: float | None, config: Config) -> str:
-    """green < yellow threshold (24 h), yellow up to red (72 h), red from there; grey with none."""
-    thresholds = config.thresholds
-    return band(longest_hours, thresholds.decision_yellow_hours, thresholds.decision_red_hours)
-
-
-@dataclass(frozen=True)
-class DecisionWeek:
-    by_category: dict[str, dict[str, Any]]
-    pending: pl.DataFrame
-    colour: str
-
-
-def decision_week(requests: pl.DataFrame, config: Config, start: datetime, end: datetime) -> DecisionWeek:
-    """Requested, answered, median/p90 latency and pending per category, and the colour."""
-    end_lit = pl.lit(end, dtype=UTC)
-    answered = requests.filter(in_window("answered_at", start, end))
-    pending = (
-        requests.filter(
-            (pl.col("at") < end)
-            & (pl.col("answered_at").is_null() | (pl.col("answered_at") >= end))
-            & (pl.col("closed_at").is_null() | (pl.col("closed_at") >= end))
+def decisions_by_week(
+    scope: Scope, weeks: pl.DataFrame, requests: pl.DataFrame, zone: ZoneInfo
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(team, week, category, requested, answered, median_hours, p90_hours, longest_answered) and
+    the pending requests per week (PENDING_SCHEMA).  A request still open at the end instant
+    (answered or closed later, or never) is pending; one answered exactly then is not."""
+    made = (
+        in_weeks(requests, "at", weeks, zone)
+        .group_by("team", "week", "category")
+        .agg(requested=pl.len().cast(pl.Int64))
+    )
+    answered = (
+        in_weeks(requests.filter(pl.col("answered_at").is_not_null()), "answered_at", weeks, zone)
+        .group_by("team", "week", "category")
+        .agg(
+            answered=pl.len().cast(pl.Int64),
+            median_hours=pl.col("latency_hours").median(),
+            p90_hours=pl.col("latency_hours").quantile(0.9, interpolation="linear"),
+            longest_answered=pl.col("latency_hours").max(),
         )
-        .with_columns(requested_at=pl.col("at"), age_hours=hours(end_lit - pl.col("at")))
-        .sort(["age_hours", "key"], descending=[True, False])
+    )
+    pending = (
+        requests.with_columns(
+            open_until=pl.min_horizontal("answered_at", "closed_at").fill_null(NEVER),
+        )
+        .join_where(
+            weeks.select("week", "end"),
+            pl.col("at") < pl.col("end"),
+            pl.col("open_until") > pl.col("end"),
+        )
+        .with_columns(requested_at=pl.col("at"), age_hours=hours(pl.col("end") - pl.col("at")))
+        .sort(["team", "week", "age_hours", "key"], descending=[False, False, True, False])
         .select(list(PENDING_SCHEMA))
         .cast(PENDING_SCHEMA)  # type: ignore[arg-type]
     )
-    made = requests.filter(in_window("at", start, end))
-    result: dict[str, dict[str, Any]] = {}
-    for category in CATEGORIES:
-        latencies = answered.filter(pl.col("category") == category).get_column("latency_hours")
-        median, p90 = median_p90(latencies)
-        waiting = pending.filter(pl.col("category") == category)
-        result[category] = {
-            "requested": made.filter(pl.col("category") == category).height,
-            "answered": latencies.len(),
-            "median_hours": median,
-            "p90_hours": p90,
-            "pending": waiting.select("key", "age_hours").to_dicts(),
-        }
-    waits = pl.concat([answered.get_column("latency_hours"), pending.get_column("age_hours")])
-    longest = None if waits.is_empty() else float(waits.max())  # type: ignore[arg-type]
-    return DecisionWeek(result, pending, decision_colour(longest, config))
+    grid = (
+        scope.teams.select("team")
+        .join(weeks.select("week"), how="cross")
+        .join(pl.DataFrame({"category": list(CATEGORIES)}), how="cross")
+    )
+    keys = ["team", "week", "category"]
+    by_category = (
+        grid.join(made, on=keys, how="left")
+        .join(answered, on=keys, how="left")
+        .with_columns(pl.col("requested", "answered").fill_null(0))
+    )
+    return by_category, pending

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from core.config import Config
-from metrics.scope import TeamScope, in_window, lowered
+from metrics.scope import Scope, in_weeks, lowered
 
 CATEGORIES = ("strategic", "implementation", "tactical")
 
-ESCALATION_SCHEMA = {
+ESCALATION_SCHEMA: dict[str, Any] = {
+    "team": pl.String,
     "key": pl.String,
     "at": pl.Datetime("us", "UTC"),
     "kind": pl.String,
@@ -23,6 +23,7 @@ ESCALATION_SCHEMA = {
 
 
 def _label_set(column: str) -> pl.Expr:
+    """Jira's space-separated label list as a lowercased list."""
     return (
         pl.col(column)
         .fill_null("")
@@ -32,31 +33,32 @@ def _label_set(column: str) -> pl.Expr:
     )
 
 
-def escalations(scope: TeamScope, config: Config) -> pl.DataFrame:
-    """Every escalation on the team's issues, at its time, with its kind, category and reason.
+def escalations(scope: Scope, config: Config) -> pl.DataFrame:
+    """Every escalation on team issues, at its time, with kind, category and reason.
 
     Kinds: `label` (an escalation label added), `assigned` (assigned to the manager by someone
     else), `decision_status` (moved into a decision status from outside one), `mention` (a comment
     by anyone but the manager that mentions the manager).
     """
-    manager = scope.manager_jira
     escalation_labels = lowered(config.escalation.labels)
     decision = lowered(config.decision_statuses)
+    manager_ids = scope.manager_jira.with_columns(to_manager=pl.lit(True))
     field = pl.col("field").str.to_lowercase()
-    not_manager_actor = pl.col("actor").is_null() | ~pl.col("actor").is_in(manager)
 
-    label_added = field.eq("labels") & (
-        _label_set("to_value")
-        .list.set_difference(_label_set("from_value"))
-        .list.set_intersection(escalation_labels)
-    ).list.len().gt(0)
-    assigned = field.eq("assignee") & pl.col("to_value").is_in(manager).fill_null(False) & not_manager_actor
+    events = scope.events.join(
+        manager_ids.rename({"jira": "to_value"}), on=["team", "to_value"], how="left"
+    ).with_columns(pl.col("to_manager").fill_null(False))
+    label_added = field.eq("labels") & _label_set("to_value").list.set_difference(
+        _label_set("from_value")
+    ).list.set_intersection(escalation_labels).list.len().gt(0)
+    assigned = field.eq("assignee") & pl.col("to_manager") & ~pl.col("by_manager")
     into_decision = (
         field.eq("status")
         & pl.col("to_value").str.to_lowercase().is_in(decision).fill_null(False)
         & ~pl.col("from_value").str.to_lowercase().is_in(decision).fill_null(False)
     )
-    from_events = scope.events.filter(label_added | assigned | into_decision).select(
+    from_events = events.filter(label_added | assigned | into_decision).select(
+        "team",
         "key",
         "at",
         kind=pl.when(label_added)
@@ -65,98 +67,82 @@ def escalations(scope: TeamScope, config: Config) -> pl.DataFrame:
         .then(pl.lit("assigned"))
         .otherwise(pl.lit("decision_status")),
     )
-    mentions = scope.comments.filter(
-        (pl.col("author").is_null() | ~pl.col("author").is_in(manager))
-        & pl.col("mentions").list.set_intersection(manager).list.len().gt(0).fill_null(False)
-    ).select("key", pl.col("created_at").alias("at"), kind=pl.lit("mention"))
-
-    reasons = {label.lower(): reason for label, reason in config.escalation.reasons.items()}
-    issue_reason = scope.issues.select(
-        "key",
-        "category",
-        reason=pl.col("labels")
-        .list.eval(
-            pl.element().str.to_lowercase().replace_strict(reasons, default=None, return_dtype=pl.String)
-        )
-        .list.drop_nulls()
-        .list.first()
-        .fill_null("unspecified"),
+    mentioned = (
+        scope.comments.filter(~pl.col("by_manager"))
+        .select("team", "key", "comment_id", "created_at", mention=pl.col("mentions"))
+        .explode("mention")
+        .join(manager_ids.rename({"jira": "mention"}), on=["team", "mention"], how="semi")
+        .unique(["team", "key", "comment_id"])
+        .select("team", "key", at=pl.col("created_at"), kind=pl.lit("mention"))
     )
     return (
-        pl.concat([from_events, mentions])
-        .filter(pl.col("at").is_not_null())
-        .join(issue_reason, on="key", how="inner")
-        .sort("at", "key", "kind")
+        pl.concat([from_events, mentioned])
+        .join(scope.issues.select("team", "key", "category", "reason"), on=["team", "key"], how="inner")
+        .sort("team", "at", "key", "kind")
         .cast(ESCALATION_SCHEMA)  # type: ignore[arg-type]
     )
 
 
-def manager_actions(scope: TeamScope) -> pl.DataFrame:
-    """Every changelog event and comment the manager made on the team's issues: key, at."""
-    events = scope.events.filter(pl.col("actor").is_in(scope.manager_jira)).select("key", "at")
-    comments = scope.comments.filter(pl.col("author").is_in(scope.manager_jira)).select(
-        "key", pl.col("created_at").alias("at")
-    )
-    return pl.concat([events, comments]).filter(pl.col("at").is_not_null())
-
-
-def active_issues(scope: TeamScope, start: datetime, end: datetime) -> pl.DataFrame:
-    """Issues with any event, comment, creation or resolution in the week: key, category."""
-    touched = pl.concat(
+def manager_actions(scope: Scope) -> pl.DataFrame:
+    """Every changelog event and comment the manager made on team issues: team, key, at."""
+    return pl.concat(
         [
-            scope.events.filter(in_window("at", start, end)).select("key"),
-            scope.comments.filter(in_window("created_at", start, end)).select("key"),
-            scope.issues.filter(in_window("created_at", start, end)).select("key"),
-            scope.issues.filter(in_window("resolved_at", start, end)).select("key"),
+            scope.events.filter("by_manager").select("team", "key", "at"),
+            scope.comments.filter("by_manager").select("team", "key", at=pl.col("created_at")),
         ]
-    ).unique()
-    return scope.issues.join(touched, on="key", how="semi").select("key", "category")
+    )
 
 
-@dataclass(frozen=True)
-class EscalationWeek:
-    by_category: dict[str, dict[str, Any]]
-    flags: list[str]
-
-
-def escalation_week(
-    scope: TeamScope,
-    config: Config,
-    found: pl.DataFrame,
-    actions: pl.DataFrame,
-    start: datetime,
-    end: datetime,
-) -> EscalationWeek:
-    """Per category: active, escalated, escalation_rate, manager_involved, reasons."""
-    active = active_issues(scope, start, end)
-    in_week = found.filter(in_window("at", start, end))
-    involved_keys = actions.filter(in_window("at", start, end)).select("key").unique()
-    result: dict[str, dict[str, Any]] = {}
-    for category in CATEGORIES:
-        keys = active.filter(pl.col("category") == category).select("key")
-        escalations_here = in_week.filter(pl.col("category") == category).join(keys, on="key", how="semi")
-        escalated = escalations_here.select("key").n_unique()
-        reasons = escalations_here.group_by("reason").len().sort(["len", "reason"], descending=[True, False])
-        result[category] = {
-            "active": keys.height,
-            "escalated": escalated,
-            "escalation_rate": escalated / keys.height if keys.height else None,
-            "manager_involved": keys.join(involved_keys, on="key", how="semi").height,
-            "reasons": dict(
-                zip(reasons.get_column("reason").to_list(), reasons.get_column("len").to_list(), strict=True)
-            ),
-        }
-    thresholds = config.thresholds
-    flags = []
-    tactical_rate = result["tactical"]["escalation_rate"]
-    if tactical_rate is not None and tactical_rate > thresholds.tactical_escalation_rate:
-        flags.append("team is not owning tactical decisions")
-    implementation_rate = result["implementation"]["escalation_rate"]
-    if implementation_rate is not None and implementation_rate > thresholds.implementation_escalation_rate:
-        flags.append("implementation decisions keep coming back to you")
-    if (
-        result["strategic"]["active"]
-        and result["strategic"]["manager_involved"] < result["strategic"]["active"]
-    ):
-        flags.append("strategic work without you")
-    return EscalationWeek(result, flags)
+def escalations_by_week(
+    scope: Scope, weeks: pl.DataFrame, found: pl.DataFrame, actions: pl.DataFrame, zone: ZoneInfo
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(team, week, category, active, escalated, escalation_rate, manager_involved) and
+    (team, week, category, reason, count)."""
+    activity = pl.concat(
+        [
+            scope.events.lazy().select("team", "key", "at"),
+            scope.comments.lazy().select("team", "key", at=pl.col("created_at")),
+            scope.issues.lazy().select("team", "key", at=pl.col("created_at")),
+            scope.issues.lazy().select("team", "key", at=pl.col("resolved_at")),
+        ]
+    )
+    active = (
+        in_weeks(activity, "at", weeks, zone)
+        .select("team", "week", "key")
+        .unique()
+        .join(scope.issues.lazy().select("team", "key", "category"), on=["team", "key"], how="inner")
+    )
+    escalated = in_weeks(found.lazy(), "at", weeks, zone).select("team", "week", "key").unique()
+    involved = in_weeks(actions.lazy(), "at", weeks, zone).select("team", "week", "key").unique()
+    flags = ["team", "week", "key"]
+    counts = (
+        active.join(escalated.with_columns(escalated=pl.lit(True)), on=flags, how="left")
+        .join(involved.with_columns(involved=pl.lit(True)), on=flags, how="left")
+        .group_by("team", "week", "category")
+        .agg(
+            active=pl.len().cast(pl.Int64),
+            escalated=pl.col("escalated").is_not_null().sum().cast(pl.Int64),
+            manager_involved=pl.col("involved").is_not_null().sum().cast(pl.Int64),
+        )
+    )
+    grid = (
+        scope.teams.lazy()
+        .select("team")
+        .join(weeks.lazy().select("week"), how="cross")
+        .join(pl.LazyFrame({"category": list(CATEGORIES)}), how="cross")
+    )
+    by_category_plan = (
+        grid.join(counts, on=["team", "week", "category"], how="left")
+        .with_columns(pl.col("active", "escalated", "manager_involved").fill_null(0))
+        .with_columns(
+            escalation_rate=pl.when(pl.col("active") > 0).then(pl.col("escalated") / pl.col("active"))
+        )
+    )
+    reasons_plan = (
+        in_weeks(found.lazy(), "at", weeks, zone)
+        .group_by("team", "week", "category", "reason")
+        .agg(count=pl.len().cast(pl.Int64))
+        .sort(["team", "week", "category", "count", "reason"], descending=[False, False, False, True, False])
+    )
+    by_category, reasons = pl.collect_all([by_category_plan, reasons_plan])
+    return by_category, reasons

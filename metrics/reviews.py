@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from metrics.scope import TeamScope, band, hours, in_window, worst
+from metrics.scope import Scope, band, hours, in_weeks
 
-WAITING_SCHEMA = {
+WAITING_SCHEMA: dict[str, Any] = {
+    "team": pl.String,
+    "week": pl.String,
     "repo": pl.String,
     "number": pl.Int64,
     "title": pl.String,
@@ -29,101 +31,91 @@ def waiting_colour(oldest_hours: float | None) -> str:
     return "green" if oldest_hours is None else band(oldest_hours, 24, 48)
 
 
-def first_review_after_request(requests: pl.DataFrame, reviews: pl.DataFrame) -> pl.DataFrame:
-    """Each request with the first review by the same reviewer at or after it (`reviewed_at`)."""
+def first_reviews(scope: Scope) -> pl.DataFrame:
+    """Each review request with `reviewed_at`: the first review by the same reviewer at or after it."""
+    keys = ["team", "repo", "number", "reviewer_key", "requested_at"]
     answered = (
-        requests.select("repo", "number", "reviewer_key", "requested_at", "removed_at")
+        scope.requests.select(keys)
         .join(
-            reviews.select("repo", "number", "reviewer_key", "submitted_at"),
-            on=["repo", "number", "reviewer_key"],
-            how="left",
+            scope.reviews.select("team", "repo", "number", "reviewer_key", "submitted_at"),
+            on=["team", "repo", "number", "reviewer_key"],
+            how="inner",
         )
         .filter(pl.col("submitted_at") >= pl.col("requested_at"))
-        .group_by("repo", "number", "reviewer_key", "requested_at")
+        .group_by(keys)
         .agg(reviewed_at=pl.col("submitted_at").min())
     )
-    return requests.join(answered, on=["repo", "number", "reviewer_key", "requested_at"], how="left")
+    return scope.requests.join(answered, on=keys, how="left", nulls_equal=True)
 
 
-@dataclass(frozen=True)
-class ReviewWeek:
-    manager_review_share: float | None
-    manager_pickup_hours: float | None
-    team_pickup_hours: float | None
-    waiting: pl.DataFrame
-    top_reviewer_share: float | None
-    colour: str
-
-
-def review_week(scope: TeamScope, start: datetime, end: datetime) -> ReviewWeek:
-    """Manager review share, pickup medians, PRs waiting on the manager, load concentration."""
-    manager = scope.manager
-    merged = scope.prs.filter(in_window("merged_at", start, end) & (pl.col("author_person") != manager))
-    manager_reviewed = (
-        scope.reviews.filter(pl.col("reviewer_key") == manager).select("repo", "number").unique()
+def reviews_by_week(
+    scope: Scope, weeks: pl.DataFrame, requests: pl.DataFrame, zone: ZoneInfo
+) -> pl.DataFrame:
+    """team, week, manager_review_share, manager_pickup_hours, team_pickup_hours, top_reviewer_share."""
+    grid = scope.teams.select("team").join(weeks.select("week"), how="cross")
+    reviewed = scope.reviews.filter("by_manager").select("team", "repo", "number").unique()
+    share = (
+        in_weeks(scope.prs.filter(~pl.col("by_manager")), "merged_at", weeks, zone)
+        .join(reviewed.with_columns(hit=pl.lit(True)), on=["team", "repo", "number"], how="left")
+        .group_by("team", "week")
+        .agg(manager_review_share=pl.col("hit").is_not_null().cast(pl.Float64).mean())
     )
-    reviewed_flags = merged.join(
-        manager_reviewed.with_columns(hit=pl.lit(True)), on=["repo", "number"], how="left"
-    ).get_column("hit")
-    review_share = None if merged.is_empty() else float(reviewed_flags.is_not_null().mean())  # type: ignore[arg-type]
-
-    pickups = first_review_after_request(scope.requests, scope.reviews).filter(
-        in_window("reviewed_at", start, end)
-    )
-    pickups = pickups.with_columns(pickup=hours(pl.col("reviewed_at") - pl.col("requested_at")))
-    manager_pickup = _median(pickups.filter(pl.col("reviewer_key") == manager).get_column("pickup"))
-    team_pickup = _median(pickups.filter(pl.col("reviewer_key") != manager).get_column("pickup"))
-
-    waiting = waiting_on_manager(scope, end)
-    oldest = float(waiting.get_column("age_hours").max()) if waiting.height else None  # type: ignore[arg-type]
-
-    week_reviews = scope.reviews.filter(in_window("submitted_at", start, end))
-    top_share = None
-    if week_reviews.height:
-        top = week_reviews.group_by("reviewer_key").len().get_column("len").max()
-        top_share = float(top) / week_reviews.height  # type: ignore[arg-type]
-
-    return ReviewWeek(
-        manager_review_share=review_share,
-        manager_pickup_hours=manager_pickup,
-        team_pickup_hours=team_pickup,
-        waiting=waiting,
-        top_reviewer_share=top_share,
-        colour=worst(share_colour(review_share), waiting_colour(oldest)),
-    )
-
-
-def waiting_on_manager(scope: TeamScope, end: datetime) -> pl.DataFrame:
-    """Team PRs open at week end with a request to the manager neither removed nor followed by a
-    manager review by then; age counted from the oldest such request."""
-    open_prs = scope.prs.filter(
-        (pl.col("created_at") < end)
-        & (pl.col("merged_at").is_null() | (pl.col("merged_at") >= end))
-        & (pl.col("closed_at").is_null() | (pl.col("closed_at") >= end))
-    )
-    manager_reviews = scope.reviews.filter(
-        (pl.col("reviewer_key") == scope.manager) & (pl.col("submitted_at") < end)
-    )
-    outstanding = (
-        first_review_after_request(
-            scope.requests.filter((pl.col("reviewer_key") == scope.manager) & (pl.col("requested_at") < end)),
-            manager_reviews,
+    pickups = (
+        in_weeks(requests.filter(pl.col("reviewed_at").is_not_null()), "reviewed_at", weeks, zone)
+        .with_columns(pickup=hours(pl.col("reviewed_at") - pl.col("requested_at")))
+        .group_by("team", "week")
+        .agg(
+            manager_pickup_hours=pl.col("pickup").filter("to_manager").median(),
+            team_pickup_hours=pl.col("pickup").filter(~pl.col("to_manager")).median(),
         )
-        .filter(
-            (pl.col("removed_at").is_null() | (pl.col("removed_at") >= end)) & pl.col("reviewed_at").is_null()
-        )
-        .group_by("repo", "number")
-        .agg(requested_at=pl.col("requested_at").min())
+    )
+    load = (
+        in_weeks(scope.reviews, "submitted_at", weeks, zone)
+        .group_by("team", "week", "reviewer_key")
+        .len()
+        .group_by("team", "week")
+        .agg(top_reviewer_share=pl.col("len").max() / pl.col("len").sum())
     )
     return (
-        open_prs.join(outstanding, on=["repo", "number"], how="inner")
-        .with_columns(age_hours=hours(pl.lit(end, dtype=pl.Datetime("us", "UTC")) - pl.col("requested_at")))
-        .sort(["age_hours", "repo", "number"], descending=[True, False, False])
+        grid.join(share, on=["team", "week"], how="left")
+        .join(pickups, on=["team", "week"], how="left")
+        .join(load, on=["team", "week"], how="left")
+    )
+
+
+def waiting_on_manager(scope: Scope, weeks: pl.DataFrame, requests: pl.DataFrame) -> pl.DataFrame:
+    """Per week: team PRs open at week end with a request to the manager neither removed nor
+    followed by a manager review by then; age from the oldest such request to the week end.
+    Something that happens exactly at the end instant has happened at week end."""
+    prs = scope.prs.select("team", "repo", "number", "title", "url", "created_at", "merged_at", "closed_at")
+    outstanding = (
+        requests.filter("to_manager")
+        .join(prs, on=["team", "repo", "number"], how="inner")
+        .with_columns(
+            until=pl.min_horizontal(
+                pl.col("removed_at"), pl.col("reviewed_at"), pl.col("merged_at"), pl.col("closed_at")
+            ).fill_null(pl.datetime(9999, 1, 1, time_zone="UTC")),
+            since=pl.max_horizontal(
+                pl.col("requested_at"), pl.col("created_at").fill_null(pl.col("requested_at"))
+            ),
+        )
+    )
+    return (
+        outstanding.join_where(
+            weeks.select("week", "end"),
+            pl.col("requested_at") < pl.col("end"),
+            pl.col("until") > pl.col("end"),
+        )
+        .filter(pl.col("since") <= pl.col("end"))
+        .group_by("team", "week", "repo", "number")
+        .agg(
+            pl.col("title").first(),
+            pl.col("url").first(),
+            pl.col("requested_at").min(),
+            pl.col("end").first(),
+        )
+        .with_columns(age_hours=hours(pl.col("end") - pl.col("requested_at")))
+        .sort(["team", "week", "age_hours", "repo", "number"], descending=[False, False, True, False, False])
         .select(list(WAITING_SCHEMA))
         .cast(WAITING_SCHEMA)  # type: ignore[arg-type]
     )
-
-
-def _median(values: pl.Series) -> float | None:
-    values = values.drop_nulls()
-    return None if values.is_empty() else float(values.median())  # type: ignore[arg-type]

@@ -1,16 +1,25 @@
-"""Who is who, which rows belong to a team, and the shared colour rules (SPEC §3, §5)."""
+"""Who is who, which rows belong to which team, which week a time falls in, and colour rules.
+
+Everything here works on all teams and all report weeks at once: a row gets `team` and `week`
+columns by joins, so the signals are plain group-bys (SPEC §3, §5).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from core.config import Config, Team
 from core.schemas import SCHEMAS, conform
+from core.weeks import Week
 
 Tables = Mapping[str, pl.DataFrame]
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
+UTC_TIME = pl.Datetime("us", "UTC")
 
 COLOUR_RANK = {"grey": 0, "green": 1, "yellow": 2, "red": 3}
 
@@ -36,17 +45,45 @@ def hours(duration: pl.Expr) -> pl.Expr:
     return duration.dt.total_microseconds().cast(pl.Float64) / 3_600_000_000
 
 
-def median_p90(values: pl.Series) -> tuple[float | None, float | None]:
-    """Median and p90 (linear interpolation, as numpy); None for no values."""
-    values = values.drop_nulls()
-    if values.is_empty():
-        return None, None
-    frame = values.to_frame("v").select(
-        pl.col("v").median().alias("median"),
-        pl.col("v").quantile(0.9, interpolation="linear").alias("p90"),
-    )
-    median, p90 = frame.row(0)
-    return float(median), float(p90)
+def lowered(values: Iterable[str]) -> list[str]:
+    return [v.lower() for v in values]
+
+
+def table(tables: Tables, name: str) -> pl.DataFrame:
+    """A table from the mapping, conformed to its schema (empty when absent)."""
+    frame = tables.get(name)
+    if frame is None:
+        return pl.DataFrame(schema=SCHEMAS[name])
+    return conform(name, frame)
+
+
+def weeks_frame(weeks: Sequence[Week]) -> pl.DataFrame:
+    """The report weeks: week (ISO label), monday (local date), start and end (UTC)."""
+    return pl.DataFrame(
+        {
+            "week": [w.label for w in weeks],
+            "monday": [w.monday for w in weeks],
+            "start": [w.start for w in weeks],
+            "end": [w.end for w in weeks],
+        },
+        schema={"week": pl.String, "monday": pl.Date, "start": UTC_TIME, "end": UTC_TIME},
+    ).unique("week", maintain_order=True)
+
+
+def local_monday(column: str, zone: ZoneInfo) -> pl.Expr:
+    """The local Monday of the week a UTC time falls in."""
+    local = pl.col(column).dt.convert_time_zone(zone.key)
+    return local.dt.date() - pl.duration(days=local.dt.weekday().cast(pl.Int64) - 1)
+
+
+def in_weeks(frame: FrameT, column: str, weeks: pl.DataFrame, zone: ZoneInfo) -> FrameT:
+    """The rows whose `column` falls in one of the weeks, with that week's label ("in the week":
+    at or after its start, before its end).  Works eagerly or lazily, like its input."""
+    mondays = weeks.select("week", pl.col("monday").alias("_monday"))
+    tagged = frame.filter(pl.col(column).is_not_null()).with_columns(_monday=local_monday(column, zone))
+    if isinstance(tagged, pl.LazyFrame):
+        return tagged.join(mondays.lazy(), on="_monday", how="inner").drop("_monday")  # type: ignore[return-value]
+    return tagged.join(mondays, on="_monday", how="inner").drop("_monday")  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -69,22 +106,27 @@ class Identities:
             jira.update({account: person.id for account in person.jira})
         return cls(github, emails, jira, frozenset(b.lower() for b in config.bots))
 
-    def is_bot(self, column: str | pl.Expr) -> pl.Expr:
-        """A login ending in [bot], or one the config lists as a bot."""
-        value = (pl.col(column) if isinstance(column, str) else column).str.to_lowercase()
-        return value.str.ends_with("[bot]").fill_null(False) | value.is_in(list(self.bots)).fill_null(False)
+    def is_bot(self, column: str) -> pl.Expr:
+        """A login ending in [bot], or one the config lists as a bot (false for null)."""
+        value = pl.col(column).str.to_lowercase()
+        return (value.str.ends_with("[bot]") | value.is_in(list(self.bots))).fill_null(False)
 
-    def github_person(self, column: str | pl.Expr) -> pl.Expr:
-        value = pl.col(column) if isinstance(column, str) else column
-        return value.str.to_lowercase().replace_strict(self.github, default=None, return_dtype=pl.String)
+    def github_person(self, column: str) -> pl.Expr:
+        return (
+            pl.col(column)
+            .str.to_lowercase()
+            .replace_strict(self.github, default=None, return_dtype=pl.String)
+        )
 
-    def email_person(self, column: str | pl.Expr) -> pl.Expr:
-        value = pl.col(column) if isinstance(column, str) else column
-        return value.str.to_lowercase().replace_strict(self.emails, default=None, return_dtype=pl.String)
+    def email_person(self, column: str) -> pl.Expr:
+        return (
+            pl.col(column)
+            .str.to_lowercase()
+            .replace_strict(self.emails, default=None, return_dtype=pl.String)
+        )
 
-    def jira_person(self, column: str | pl.Expr) -> pl.Expr:
-        value = pl.col(column) if isinstance(column, str) else column
-        return value.replace_strict(self.jira, default=None, return_dtype=pl.String)
+    def jira_person(self, column: str) -> pl.Expr:
+        return pl.col(column).replace_strict(self.jira, default=None, return_dtype=pl.String)
 
     def commit_person(self) -> pl.Expr:
         """A commit's person: by login when it has one, else by author email."""
@@ -94,100 +136,27 @@ class Identities:
             .otherwise(self.email_person("author_email"))
         )
 
-
-def table(tables: Tables, name: str) -> pl.DataFrame:
-    """A table from the mapping, conformed to its schema (empty when absent)."""
-    frame = tables.get(name)
-    if frame is None:
-        return pl.DataFrame(schema=SCHEMAS[name])
-    return conform(name, frame)
-
-
-def in_window(column: str, start: object, end: object) -> pl.Expr:
-    """At or after `start` and before `end` ("in the week")."""
-    return (pl.col(column) >= start) & (pl.col(column) < end)
-
-
-def lowered(values: Iterable[str]) -> list[str]:
-    return [v.lower() for v in values]
-
-
-def team_issue_owner(tables: Tables, config: Config, ids: Identities) -> pl.DataFrame:
-    """Issue key -> team name, by SPEC §5: a project listed by several teams goes to the team whose
-    manager or member is the assignee, else the reporter, else the first listing team."""
-    issues = table(tables, "issues").select("key", "project", "assignee", "reporter")
-    rows: list[pl.DataFrame] = []
-    for order, team in enumerate(config.teams):
-        projects = config.team_projects(team)
-        people = [team.manager, *team.members]
-        candidates = issues if projects is None else issues.filter(pl.col("project").is_in(projects))
-        rows.append(
-            candidates.select(
-                "key",
-                pl.lit(team.name).alias("team"),
-                pl.lit(order).alias("order"),
-                ids.jira_person("assignee").is_in(people).fill_null(False).alias("by_assignee"),
-                ids.jira_person("reporter").is_in(people).fill_null(False).alias("by_reporter"),
-            )
-        )
-    if not rows:
-        return pl.DataFrame(schema={"key": pl.String, "team": pl.String})
-    return (
-        pl.concat(rows)
-        .sort(
-            ["key", "by_assignee", "by_reporter", "order"],
-            descending=[False, True, True, False],
-        )
-        .group_by("key", maintain_order=True)
-        .first()
-        .select("key", "team")
-    )
-
-
-@dataclass(frozen=True)
-class TeamScope:
-    """One team's rows, read once and reused for every week.
-
-    prs: team PRs (authored by the manager or a member) with `author_person`.
-    commits: non-bot commits in the team's repos, one per sha, with `person`.
-    reviews: non-bot, submitted reviews on team PRs, with `reviewer_key` (person id or login).
-    requests: review requests on team PRs, with `reviewer_key` (team requests excluded).
-    issues: the team's issues with `category`; events/comments on them (non-bot actors).
-    """
-
-    team: Team
-    manager: str
-    manager_logins: list[str]
-    manager_jira: list[str]
-    prs: pl.DataFrame
-    all_prs: pl.DataFrame
-    commits: pl.DataFrame
-    reviews: pl.DataFrame
-    requests: pl.DataFrame
-    issues: pl.DataFrame
-    events: pl.DataFrame
-    comments: pl.DataFrame
-
-
-def reviewer_key(ids: Identities, column: str) -> pl.Expr:
-    """A reviewer as a person id when mapped, else as the lowercased login."""
-    return pl.coalesce(ids.github_person(column), pl.lit("gh:") + pl.col(column).str.to_lowercase())
+    def reviewer_key(self, column: str) -> pl.Expr:
+        """A reviewer as a person id when mapped, else as `gh:<lowercased login>`."""
+        return pl.coalesce(self.github_person(column), pl.lit("gh:") + pl.col(column).str.to_lowercase())
 
 
 def category_expr(config: Config) -> pl.Expr:
     """The delegation category of an issue: first matching rule, tactical by default."""
     rules = config.delegation
+    labels = pl.col("labels").list.eval(pl.element().str.to_lowercase())
+    components = pl.col("components").list.eval(pl.element().str.to_lowercase())
 
-    def matches(rule_labels: list[str], types: list[str], components: list[str]) -> pl.Expr:
-        labels = pl.col("labels").list.eval(pl.element().str.to_lowercase())
-        comps = pl.col("components").list.eval(pl.element().str.to_lowercase())
+    def matches(rule_labels: list[str], types: list[str], rule_components: list[str]) -> pl.Expr:
         hit = pl.lit(False)
         if rule_labels:
             hit = hit | labels.list.set_intersection(lowered(rule_labels)).list.len().gt(0).fill_null(False)
         if types:
             hit = hit | pl.col("issue_type").str.to_lowercase().is_in(lowered(types)).fill_null(False)
-        if components:
-            hit = hit | comps.list.set_intersection(lowered(components)).list.len().gt(0).fill_null(False)
+        if rule_components:
+            hit = hit | components.list.set_intersection(lowered(rule_components)).list.len().gt(0).fill_null(
+                False
+            )
         return hit
 
     strategic = matches(rules.strategic.labels, rules.strategic.issue_types, rules.strategic.components)
@@ -203,89 +172,263 @@ def category_expr(config: Config) -> pl.Expr:
     )
 
 
-def team_scope(
-    tables: Tables, config: Config, team: Team, ids: Identities, owners: pl.DataFrame
-) -> TeamScope:
-    """Select the rows that belong to `team` (SPEC §5: team PRs, team issues)."""
-    people = [team.manager, *team.members]
-    manager = config.person(team.manager)
-    repos = config.team_repos(team)
+@dataclass(frozen=True)
+class Scope:
+    """Every team's rows, each tagged with `team`.
 
-    def in_repos(frame: pl.DataFrame) -> pl.DataFrame:
-        return frame if repos is None else frame.filter(pl.col("repo").is_in(repos))
+    teams: team, manager (person id), team_size, order.
+    people: team, person, is_manager (manager and members).
+    manager_jira: team, jira (the manager's Jira ids).
+    prs: team PRs (authored by the manager or a member): team, repo, number, title, url,
+         created_at, merged_at, closed_at, by_manager.
+    commits: non-bot commits in the team's repos, one per (team, sha): team, sha, authored_at,
+         person, handover, repo, author, author_email.
+    reviews: submitted non-bot reviews on team PRs: team, repo, number, reviewer_key, submitted_at,
+         by_manager.
+    requests: review requests on team PRs (no team or bot reviewers): team, repo, number,
+         reviewer_key, requested_at, removed_at, to_manager.
+    issues: team issues: team, key, summary, url, category, reason, created_at, resolved_at.
+    events / comments: non-bot changelog rows and comments on team issues, with team and
+         `by_manager`.
+    """
 
-    all_prs = in_repos(table(tables, "pull_requests")).with_columns(author_person=ids.github_person("author"))
-    prs = all_prs.filter(pl.col("author_person").is_in(people).fill_null(False) & ~ids.is_bot("author"))
-    pr_keys = prs.select("repo", "number")
+    teams: pl.DataFrame
+    people: pl.DataFrame
+    manager_jira: pl.DataFrame
+    team_repos: pl.DataFrame
+    prs: pl.DataFrame
+    commits: pl.DataFrame
+    reviews: pl.DataFrame
+    requests: pl.DataFrame
+    issues: pl.DataFrame
+    events: pl.DataFrame
+    comments: pl.DataFrame
+
+
+def team_repos(tables: Tables, config: Config, teams: Sequence[Team]) -> pl.DataFrame:
+    """team, repo: a team's listed repos, or every repo in the store when none are configured."""
+    known = pl.concat([table(tables, name).select("repo") for name in ("pull_requests", "commits")]).unique()
+    rows = []
+    for team in teams:
+        repos = config.team_repos(team)
+        frame = known if repos is None else pl.DataFrame({"repo": repos}, schema={"repo": pl.String})
+        rows.append(frame.select(pl.lit(team.name).alias("team"), "repo"))
+    return (
+        pl.concat(rows).unique(maintain_order=True)
+        if rows
+        else pl.DataFrame(schema={"team": pl.String, "repo": pl.String})
+    )
+
+
+def issue_owners(
+    issues: pl.DataFrame, config: Config, teams: Sequence[Team], ids: Identities
+) -> pl.DataFrame:
+    """key -> team.  A project listed by several teams: the team whose manager or member is the
+    assignee, else the reporter, else the first listing team in config order."""
+    projects = pl.concat(
+        [
+            (
+                issues.select("project").unique()
+                if (listed := config.team_projects(team)) is None
+                else pl.DataFrame({"project": listed}, schema={"project": pl.String})
+            ).select(pl.lit(team.name).alias("team"), pl.lit(order).alias("order"), "project")
+            for order, team in enumerate(teams)
+        ]
+    )
+    people = pl.DataFrame(
+        [(team.name, person) for team in teams for person in (team.manager, *team.members)],
+        schema={"team": pl.String, "person": pl.String},
+        orient="row",
+    ).with_columns(hit=pl.lit(True))
+    candidates = issues.select(
+        "key",
+        "project",
+        assignee_person=ids.jira_person("assignee"),
+        reporter_person=ids.jira_person("reporter"),
+    ).join(projects, on="project", how="inner")
+    return (
+        candidates.join(
+            people.rename({"person": "assignee_person", "hit": "by_assignee"}),
+            on=["team", "assignee_person"],
+            how="left",
+        )
+        .join(
+            people.rename({"person": "reporter_person", "hit": "by_reporter"}),
+            on=["team", "reporter_person"],
+            how="left",
+        )
+        .with_columns(pl.col("by_assignee", "by_reporter").fill_null(False))
+        .sort(["key", "by_assignee", "by_reporter", "order"], descending=[False, True, True, False])
+        .unique("key", keep="first", maintain_order=True)
+        .select("key", "team")
+    )
+
+
+def build_scope(tables: Tables, config: Config, teams: Sequence[Team], ids: Identities) -> Scope:
+    """Tag every row with the team(s) it belongs to (SPEC §5: team PRs, team issues)."""
+    team_frame = pl.DataFrame(
+        {
+            "team": [t.name for t in teams],
+            "manager": [t.manager for t in teams],
+            "team_size": [len(t.members) for t in teams],
+            "order": list(range(len(teams))),
+        },
+        schema={"team": pl.String, "manager": pl.String, "team_size": pl.Int64, "order": pl.Int64},
+    )
+    people = pl.DataFrame(
+        [(t.name, p, p == t.manager) for t in teams for p in (t.manager, *t.members)],
+        schema={"team": pl.String, "person": pl.String, "is_manager": pl.Boolean},
+        orient="row",
+    )
+    manager_jira = pl.DataFrame(
+        [(t.name, account) for t in teams for account in config.person(t.manager).jira],
+        schema={"team": pl.String, "jira": pl.String},
+        orient="row",
+    )
+    repos = team_repos(tables, config, teams)
+
+    lazy_repos = repos.lazy()
+    lazy_people = people.lazy()
+    lazy_managers = team_frame.lazy().select("team", "manager")
+
+    prs_plan = (
+        table(tables, "pull_requests")
+        .lazy()
+        .filter(~ids.is_bot("author"))
+        .with_columns(person=ids.github_person("author"))
+        .join(lazy_repos, on="repo", how="inner")
+        .join(lazy_people, on=["team", "person"], how="inner")
+        .select(
+            "team",
+            "repo",
+            "number",
+            "title",
+            "url",
+            "created_at",
+            "merged_at",
+            "closed_at",
+            by_manager=pl.col("is_manager"),
+        )
+    )
+    (prs,) = pl.collect_all([prs_plan])
+    pr_keys = prs.lazy().select("team", "repo", "number")
 
     handover = lowered(config.delegation.handover_labels)
-    handover_prs = in_repos(table(tables, "pull_requests")).filter(
-        pl.col("labels")
-        .list.eval(pl.element().str.to_lowercase())
-        .list.set_intersection(handover)
-        .list.len()
-        .gt(0)
-        .fill_null(False)
+    handover_prs = (
+        table(tables, "pull_requests")
+        .lazy()
+        .filter(
+            pl.col("labels")
+            .list.eval(pl.element().str.to_lowercase())
+            .list.set_intersection(handover)
+            .list.len()
+            .gt(0)
+            .fill_null(False)
+        )
+        .select("repo", pl.col("number").alias("pr_number"))
     )
+    all_commits = table(tables, "commits").lazy()
     handover_shas = (
-        in_repos(table(tables, "commits"))
-        .join(
-            handover_prs.select("repo", pl.col("number").alias("pr_number")),
-            on=["repo", "pr_number"],
-            how="semi",
-        )
-        .get_column("sha")
+        all_commits.join(handover_prs, on=["repo", "pr_number"], how="semi").select("sha").unique()
     )
-    commits = (
-        in_repos(table(tables, "commits"))
-        .filter(~(pl.col("author").is_not_null() & ids.is_bot("author")))
-        .sort("repo", "sha")
-        .unique(subset="sha", keep="first", maintain_order=True)
-        .with_columns(
-            person=ids.commit_person(),
-            handover=pl.col("sha").is_in(handover_shas.implode()),
-        )
+    commits_plan = (
+        all_commits.filter(~ids.is_bot("author"))
+        .join(lazy_repos, on="repo", how="inner")
+        .unique(["team", "sha"], keep="any")
+        .join(handover_shas.with_columns(handover=pl.lit(True)), on="sha", how="left")
+        .with_columns(person=ids.commit_person(), handover=pl.col("handover").fill_null(False))
+        .select("team", "sha", "repo", "authored_at", "person", "handover", "author", "author_email")
     )
-    reviews = (
+    reviews_plan = (
         table(tables, "reviews")
-        .join(pr_keys, on=["repo", "number"], how="semi")
-        .filter(pl.col("submitted_at").is_not_null() & ~ids.is_bot("reviewer").fill_null(False))
-        .filter(pl.col("reviewer").is_not_null())
-        .with_columns(reviewer_key=reviewer_key(ids, "reviewer"))
+        .lazy()
+        .filter(
+            pl.col("submitted_at").is_not_null() & pl.col("reviewer").is_not_null() & ~ids.is_bot("reviewer")
+        )
+        .join(pr_keys, on=["repo", "number"], how="inner")
+        .with_columns(reviewer_key=ids.reviewer_key("reviewer"))
+        .join(lazy_managers, on="team", how="left")
+        .select(
+            "team",
+            "repo",
+            "number",
+            "reviewer_key",
+            "submitted_at",
+            by_manager=pl.col("reviewer_key") == pl.col("manager"),
+        )
     )
-    requests = (
+    requests_plan = (
         table(tables, "review_requests")
-        .join(pr_keys, on=["repo", "number"], how="semi")
+        .lazy()
         .filter(
             pl.col("reviewer").is_not_null()
             & ~pl.col("reviewer").str.starts_with("team:")
             & ~ids.is_bot("reviewer")
+            & pl.col("requested_at").is_not_null()
         )
-        .with_columns(reviewer_key=reviewer_key(ids, "reviewer"))
+        .join(pr_keys, on=["repo", "number"], how="inner")
+        .with_columns(reviewer_key=ids.reviewer_key("reviewer"))
+        .join(lazy_managers, on="team", how="left")
+        .select(
+            "team",
+            "repo",
+            "number",
+            "reviewer_key",
+            "requested_at",
+            "removed_at",
+            to_manager=pl.col("reviewer_key") == pl.col("manager"),
+        )
     )
-    team_keys = owners.filter(pl.col("team") == team.name).select("key")
-    issues = (
-        table(tables, "issues")
-        .join(team_keys, on="key", how="semi")
-        .with_columns(category=category_expr(config))
+
+    all_issues = table(tables, "issues")
+    owners = issue_owners(all_issues, config, teams, ids).lazy()
+    reasons = {label.lower(): reason for label, reason in config.escalation.reasons.items()}
+    issues_plan = (
+        all_issues.lazy()
+        .join(owners, on="key", how="inner")
+        .select(
+            "team",
+            "key",
+            "summary",
+            "url",
+            "created_at",
+            "resolved_at",
+            category=category_expr(config),
+            reason=pl.col("labels")
+            .list.eval(
+                pl.element().str.to_lowercase().replace_strict(reasons, default=None, return_dtype=pl.String)
+            )
+            .list.drop_nulls()
+            .list.first()
+            .fill_null("unspecified"),
+        )
     )
-    events = (
+    manager_flag = manager_jira.lazy().with_columns(by_manager=pl.lit(True))
+    events_plan = (
         table(tables, "issue_events")
-        .join(issues.select("key"), on="key", how="semi")
-        .filter(~(pl.col("actor").is_not_null() & ids.is_bot("actor")))
+        .lazy()
+        .filter(pl.col("at").is_not_null() & ~ids.is_bot("actor"))
+        .join(owners, on="key", how="inner")
+        .join(manager_flag.rename({"jira": "actor"}), on=["team", "actor"], how="left")
+        .with_columns(pl.col("by_manager").fill_null(False))
     )
-    comments = (
+    comments_plan = (
         table(tables, "comments")
-        .join(issues.select("key"), on="key", how="semi")
-        .filter(~(pl.col("author").is_not_null() & ids.is_bot("author")))
+        .lazy()
+        .filter(pl.col("created_at").is_not_null() & ~ids.is_bot("author"))
+        .join(owners, on="key", how="inner")
+        .join(manager_flag.rename({"jira": "author"}), on=["team", "author"], how="left")
+        .with_columns(pl.col("by_manager").fill_null(False))
     )
-    return TeamScope(
-        team=team,
-        manager=team.manager,
-        manager_logins=lowered(manager.github),
-        manager_jira=list(manager.jira),
+    commits, reviews, requests, issues, events, comments = pl.collect_all(
+        [commits_plan, reviews_plan, requests_plan, issues_plan, events_plan, comments_plan]
+    )
+    return Scope(
+        teams=team_frame,
+        people=people,
+        manager_jira=manager_jira,
+        team_repos=repos,
         prs=prs,
-        all_prs=all_prs,
         commits=commits,
         reviews=reviews,
         requests=requests,

@@ -1,9 +1,12 @@
-"""One week for every team: the four signals, the checklist, and the metrics.json document."""
+"""Every team, every report week: the four signals, the checklist, and the metrics.json document.
+
+All weeks of a run are computed together (one pass over the store, grouped by team and week);
+only the final assembly of each team's summary dict is per team-week.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 import polars as pl
@@ -11,149 +14,250 @@ import polars as pl
 from core.config import Config, Team
 from core.weeks import Week
 from metrics.checklist import checklist
-from metrics.coding import coding_week
-from metrics.decisions import decision_requests, decision_week
-from metrics.escalations import CATEGORIES, escalation_week, escalations, manager_actions
+from metrics.coding import SESSION_SCHEMA, coding_by_week, coding_colour, coding_sessions
+from metrics.decisions import PENDING_SCHEMA, decision_colour, decision_requests, decisions_by_week
+from metrics.escalations import CATEGORIES, escalations, escalations_by_week, manager_actions
 from metrics.result import TeamWeek
-from metrics.reviews import review_week
-from metrics.scope import Identities, TeamScope, in_window, table, team_issue_owner, team_scope
+from metrics.reviews import (
+    WAITING_SCHEMA,
+    first_reviews,
+    reviews_by_week,
+    share_colour,
+    waiting_colour,
+    waiting_on_manager,
+)
+from metrics.scope import Identities, Scope, build_scope, in_weeks, table, weeks_frame, worst
 
 Tables = Mapping[str, pl.DataFrame]
 
-UNMAPPED_SCHEMA = {"source": pl.String, "identity": pl.String, "events": pl.Int64}
-
-
-class TeamMetrics:
-    """A team's rows scoped once; `week(w)` computes any week from them."""
-
-    def __init__(
-        self, tables: Tables, config: Config, team: Team, ids: Identities, owners: pl.DataFrame
-    ) -> None:
-        self.config = config
-        self.team = team
-        self.ids = ids
-        self.tables = tables
-        self.scope: TeamScope = team_scope(tables, config, team, ids, owners)
-        self.escalations = escalations(self.scope, config)
-        self.actions = manager_actions(self.scope)
-        self.requests = decision_requests(self.scope, config, self.escalations, self.actions)
-
-    def week(self, week: Week) -> TeamWeek:
-        config, scope = self.config, self.scope
-        start, end = week.start, week.end
-        coding = coding_week(scope, start, end, config.coding, config.work_hours_per_week, config.zone)
-        reviews = review_week(scope, start, end)
-        escalated = escalation_week(scope, config, self.escalations, self.actions, start, end)
-        decisions = decision_week(self.requests, config, start, end)
-        summary: dict[str, Any] = {
-            "team": self.team.name,
-            "team_size": len(self.team.members),
-            "coding": {
-                "hours": coding.hours,
-                "share": coding.share,
-                "target": coding.target,
-                "colour": coding.colour,
-            },
-            "reviews": {
-                "manager_review_share": reviews.manager_review_share,
-                "manager_pickup_hours": reviews.manager_pickup_hours,
-                "team_pickup_hours": reviews.team_pickup_hours,
-                "waiting_on_manager": reviews.waiting.select("repo", "number", "age_hours").to_dicts(),
-                "top_reviewer_share": reviews.top_reviewer_share,
-                "colour": reviews.colour,
-            },
-            "escalations": {category: escalated.by_category[category] for category in CATEGORIES},
-            "decisions": {
-                **{category: decisions.by_category[category] for category in CATEGORIES},
-                "colour": decisions.colour,
-            },
-        }
-        summary["checklist"] = checklist(summary, config)
-        return TeamWeek(
-            team=self.team,
-            manager=config.person(self.team.manager),
-            week=week,
-            summary=summary,
-            sessions=coding.sessions,
-            waiting=reviews.waiting,
-            pending=decisions.pending,
-            unmapped=unmapped_identities(self.tables, config, self.team, self.ids, scope, start, end),
-            extras={
-                "manager_merged_pr_share": coding.manager_merged_pr_share,
-                "manager_commit_share": coding.manager_commit_share,
-                "flags": escalated.flags,
-            },
-        )
+UNMAPPED_SCHEMA: dict[str, Any] = {
+    "team": pl.String,
+    "week": pl.String,
+    "source": pl.String,
+    "identity": pl.String,
+    "events": pl.Int64,
+}
 
 
 def unmapped_identities(
-    tables: Tables,
-    config: Config,
-    team: Team,
-    ids: Identities,
-    scope: TeamScope,
-    start: datetime,
-    end: datetime,
+    tables: Tables, scope: Scope, ids: Identities, weeks: pl.DataFrame, config: Config
 ) -> pl.DataFrame:
-    """Identities active in the team's repos and issues this week that map to no person."""
-    repos = config.team_repos(team)
-
-    def in_repos(frame: pl.DataFrame) -> pl.DataFrame:
-        return frame if repos is None else frame.filter(pl.col("repo").is_in(repos))
-
-    github = pl.concat(
+    """Identities active in a team's repos and issues in the week that map to no person."""
+    zone = config.zone
+    github_rows = pl.concat(
         [
-            in_repos(table(tables, "pull_requests"))
-            .filter(in_window("created_at", start, end))
-            .select(identity=pl.col("author")),
-            in_repos(table(tables, "reviews"))
-            .filter(in_window("submitted_at", start, end))
-            .select(identity=pl.col("reviewer")),
+            in_weeks(table(tables, "pull_requests").lazy(), "created_at", weeks, zone).select(
+                "repo", "week", identity=pl.col("author")
+            ),
+            in_weeks(table(tables, "reviews").lazy(), "submitted_at", weeks, zone).select(
+                "repo", "week", identity=pl.col("reviewer")
+            ),
         ]
-    ).filter(
-        pl.col("identity").is_not_null()
-        & ids.github_person("identity").is_null()
-        & ~ids.is_bot("identity")
-        & ~pl.col("identity").str.starts_with("team:")
     )
-    commits = scope.commits.filter(in_window("authored_at", start, end) & pl.col("person").is_null()).select(
-        identity=pl.coalesce("author", "author_email")
+    github = (
+        github_rows.filter(
+            pl.col("identity").is_not_null()
+            & ids.github_person("identity").is_null()
+            & ~ids.is_bot("identity")
+            & ~pl.col("identity").str.starts_with("team:")
+        )
+        .join(scope.team_repos.lazy(), on="repo", how="inner")
+        .select("team", "week", "identity")
+    )
+    commits = (
+        in_weeks(scope.commits.lazy().filter(pl.col("person").is_null()), "authored_at", weeks, zone)
+        .select("team", "week", identity=pl.coalesce("author", "author_email"))
+        .filter(pl.col("identity").is_not_null())
     )
     jira = pl.concat(
         [
-            scope.events.filter(in_window("at", start, end)).select(identity=pl.col("actor")),
-            scope.comments.filter(in_window("created_at", start, end)).select(identity=pl.col("author")),
+            scope.events.lazy()
+            .filter(pl.col("actor").is_not_null() & ids.jira_person("actor").is_null())
+            .pipe(in_weeks, "at", weeks, zone)
+            .select("team", "week", identity=pl.col("actor")),
+            scope.comments.lazy()
+            .filter(pl.col("author").is_not_null() & ids.jira_person("author").is_null())
+            .pipe(in_weeks, "created_at", weeks, zone)
+            .select("team", "week", identity=pl.col("author")),
         ]
-    ).filter(pl.col("identity").is_not_null() & ids.jira_person("identity").is_null())
+    )
     return (
         pl.concat(
             [
-                pl.concat([github, commits.filter(pl.col("identity").is_not_null())]).with_columns(
-                    source=pl.lit("github")
-                ),
+                pl.concat([github, commits]).with_columns(source=pl.lit("github")),
                 jira.with_columns(source=pl.lit("jira")),
             ]
         )
-        .group_by("source", "identity")
+        .group_by("team", "week", "source", "identity")
         .agg(events=pl.len().cast(pl.Int64))
-        .sort(["events", "source", "identity"], descending=[True, False, False])
+        .sort(["team", "week", "events", "source", "identity"], descending=[False, False, True, False, False])
         .select(list(UNMAPPED_SCHEMA))
+        .collect()
         .cast(UNMAPPED_SCHEMA)  # type: ignore[arg-type]
     )
 
 
-def team_metrics(tables: Tables, config: Config, teams: Sequence[Team] | None = None) -> list[TeamMetrics]:
-    """Scope every team once (reused across weeks of a range run)."""
+def _parts(frame: pl.DataFrame, schema: Mapping[str, Any]) -> dict[tuple[str, str], pl.DataFrame]:
+    """Split a (team, week, ...) frame into one frame per team-week, without those two columns."""
+    columns = [c for c in schema if c not in ("team", "week")]
+    return {
+        (str(key[0]), str(key[1])): part.select(columns)
+        for key, part in frame.partition_by(["team", "week"], as_dict=True, maintain_order=True).items()
+    }
+
+
+def _rows(frame: pl.DataFrame, keys: Sequence[str]) -> dict[tuple[Any, ...], dict[str, Any]]:
+    return {tuple(row[k] for k in keys): row for row in frame.to_dicts()}
+
+
+def compute_weeks(
+    tables: Tables, config: Config, weeks: Sequence[Week], teams: Sequence[Team] | None = None
+) -> dict[str, list[TeamWeek]]:
+    """Week label -> every team's TeamWeek (config order), for all `weeks` in one pass."""
+    chosen = list(teams or config.teams)
+    if not chosen or not weeks:
+        return {w.label: [] for w in weeks}
+    zone = config.zone
     ids = Identities.of(config)
-    owners = team_issue_owner(tables, config, ids)
-    return [TeamMetrics(tables, config, team, ids, owners) for team in (teams or config.teams)]
+    scope = build_scope(tables, config, chosen, ids)
+    week_rows = weeks_frame(weeks)
+
+    sessions = coding_sessions(scope, week_rows, config.coding, zone)
+    coding = _rows(
+        coding_by_week(scope, week_rows, sessions, config.work_hours_per_week, zone), ["team", "week"]
+    )
+    requests = first_reviews(scope)
+    reviews = _rows(reviews_by_week(scope, week_rows, requests, zone), ["team", "week"])
+    waiting = _parts(waiting_on_manager(scope, week_rows, requests), WAITING_SCHEMA)
+    found = escalations(scope, config)
+    actions = manager_actions(scope)
+    by_category, reasons = escalations_by_week(scope, week_rows, found, actions, zone)
+    escalated = _rows(by_category, ["team", "week", "category"])
+    reason_counts: dict[tuple[str, str, str], dict[str, int]] = {}
+    for row in reasons.to_dicts():
+        reason_counts.setdefault((row["team"], row["week"], row["category"]), {})[row["reason"]] = row[
+            "count"
+        ]
+    decided, pending_rows = decisions_by_week(
+        scope, week_rows, decision_requests(scope, config, found, actions), zone
+    )
+    decisions = _rows(decided, ["team", "week", "category"])
+    pending = _parts(pending_rows, PENDING_SCHEMA)
+    session_parts = _parts(sessions, SESSION_SCHEMA)
+    unmapped = _parts(unmapped_identities(tables, scope, ids, week_rows, config), UNMAPPED_SCHEMA)
+
+    empty_sessions = pl.DataFrame(
+        schema={k: v for k, v in SESSION_SCHEMA.items() if k not in ("team", "week")}
+    )
+    empty_waiting = pl.DataFrame(
+        schema={k: v for k, v in WAITING_SCHEMA.items() if k not in ("team", "week")}
+    )
+    empty_pending = pl.DataFrame(
+        schema={k: v for k, v in PENDING_SCHEMA.items() if k not in ("team", "week")}
+    )
+    empty_unmapped = pl.DataFrame(
+        schema={k: v for k, v in UNMAPPED_SCHEMA.items() if k not in ("team", "week")}
+    )
+
+    result: dict[str, list[TeamWeek]] = {w.label: [] for w in weeks}
+    for week in weeks:
+        for team in chosen:
+            key = (team.name, week.label)
+            code, review = coding[key], reviews[key]
+            waits = waiting.get(key, empty_waiting)
+            pend = pending.get(key, empty_pending)
+            oldest = waits.get_column("age_hours").max() if waits.height else None
+            escalation_summary: dict[str, Any] = {}
+            decision_summary: dict[str, Any] = {}
+            longest: list[float] = [float(a) for a in pend.get_column("age_hours").to_list()]
+            for category in CATEGORIES:
+                row = escalated[(*key, category)]
+                escalation_summary[category] = {
+                    "active": row["active"],
+                    "escalated": row["escalated"],
+                    "escalation_rate": row["escalation_rate"],
+                    "manager_involved": row["manager_involved"],
+                    "reasons": reason_counts.get((*key, category), {}),
+                }
+                made = decisions[(*key, category)]
+                if made["longest_answered"] is not None:
+                    longest.append(made["longest_answered"])
+                decision_summary[category] = {
+                    "requested": made["requested"],
+                    "answered": made["answered"],
+                    "median_hours": made["median_hours"],
+                    "p90_hours": made["p90_hours"],
+                    "pending": pend.filter(pl.col("category") == category)
+                    .select("key", "age_hours")
+                    .to_dicts(),
+                }
+            decision_summary["colour"] = decision_colour(max(longest) if longest else None, config)
+            summary: dict[str, Any] = {
+                "team": team.name,
+                "team_size": len(team.members),
+                "coding": {
+                    "hours": code["hours"],
+                    "share": code["share"],
+                    "target": code["target"],
+                    "colour": coding_colour(code["share"], code["target"]),
+                },
+                "reviews": {
+                    "manager_review_share": review["manager_review_share"],
+                    "manager_pickup_hours": review["manager_pickup_hours"],
+                    "team_pickup_hours": review["team_pickup_hours"],
+                    "waiting_on_manager": waits.select("repo", "number", "age_hours").to_dicts(),
+                    "top_reviewer_share": review["top_reviewer_share"],
+                    "colour": worst(
+                        share_colour(review["manager_review_share"]),
+                        waiting_colour(float(oldest) if oldest is not None else None),  # type: ignore[arg-type]
+                    ),
+                },
+                "escalations": escalation_summary,
+                "decisions": decision_summary,
+            }
+            summary["checklist"] = checklist(summary, config)
+            result[week.label].append(
+                TeamWeek(
+                    team=team,
+                    manager=config.person(team.manager),
+                    week=week,
+                    summary=summary,
+                    sessions=session_parts.get(key, empty_sessions),
+                    waiting=waits,
+                    pending=pend,
+                    unmapped=unmapped.get(key, empty_unmapped),
+                    extras={
+                        "manager_merged_pr_share": code["manager_merged_pr_share"],
+                        "manager_commit_share": code["manager_commit_share"],
+                        "flags": flags(summary, config),
+                    },
+                )
+            )
+    return result
+
+
+def flags(summary: dict[str, Any], config: Config) -> list[str]:
+    """The warnings of SPEC §5.3 in words."""
+    escalation = summary["escalations"]
+    thresholds = config.thresholds
+    found = []
+    tactical = escalation["tactical"]["escalation_rate"]
+    if tactical is not None and tactical > thresholds.tactical_escalation_rate:
+        found.append("team is not owning tactical decisions")
+    implementation = escalation["implementation"]["escalation_rate"]
+    if implementation is not None and implementation > thresholds.implementation_escalation_rate:
+        found.append("implementation decisions keep coming back to you")
+    strategic = escalation["strategic"]
+    if strategic["active"] and strategic["manager_involved"] == 0:
+        found.append("strategic work without you")
+    return found
 
 
 def team_weeks(
     tables: Tables, config: Config, week: Week, teams: Sequence[Team] | None = None
 ) -> list[TeamWeek]:
-    """Every team's TeamWeek for `week` (all teams when `teams` is None), in config order."""
-    return [metrics.week(week) for metrics in team_metrics(tables, config, teams)]
+    """Every team's TeamWeek for one week (all teams when `teams` is None), in config order."""
+    return compute_weeks(tables, config, [week], teams)[week.label]
 
 
 def metrics_document(week: Week, results: Sequence[TeamWeek]) -> dict[str, Any]:
