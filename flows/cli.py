@@ -272,6 +272,9 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as error:  # the last resort: still one line and exit code 1
+        typer.echo(f"radar: {type(error).__name__}: {one_line(error)}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -73,9 +73,7 @@ def build_message(
     email["Message-ID"] = make_msgid(domain=_domain(sender))
     email.set_content(message.text, subtype="plain", charset="utf-8")
     email.add_alternative(message.html, subtype="html", charset="utf-8")
-    email.add_attachment(
-        message.html.encode("utf-8"), maintype="text", subtype="html", filename=attachment_name
-    )
+    email.add_attachment(message.html, subtype="html", charset="utf-8", filename=attachment_name)
     return email
 
 
@@ -105,14 +103,11 @@ def email_credentials(settings: EmailSettings) -> EmailServerCredentials:
     if settings.credentials_block:
         return EmailServerCredentials.load(settings.credentials_block)  # type: ignore[return-value]
     smtp_type = {"starttls": "STARTTLS", "ssl": "SSL", "none": "INSECURE"}[settings.security]
-    username = resolve_secret(settings.username) if settings.username else None
-    password = resolve_secret(settings.password) if settings.password else None
+    login: dict[str, str] = {}
+    if settings.username and settings.password:
+        login = {"username": resolve_secret(settings.username), "password": resolve_secret(settings.password)}
     return EmailServerCredentials(
-        smtp_server=settings.smtp_host or "",
-        smtp_port=settings.smtp_port,
-        smtp_type=smtp_type,
-        username=username,
-        password=password,
+        smtp_server=settings.smtp_host or "", smtp_port=settings.smtp_port, smtp_type=smtp_type, **login
     )
 
 

@@ -1,0 +1,33 @@
+"""Shared fixtures. Prefect starts only for tests that ask for `prefect_harness` (it costs ~25 s)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+
+# Set before anything imports prefect: a private PREFECT_HOME per test session (so nothing
+# touches ~/.prefect and the secret tests can read every file Prefect wrote), and no analytics.
+PREFECT_HOME = tempfile.mkdtemp(prefix="radar-prefect-home-")
+os.environ["PREFECT_HOME"] = PREFECT_HOME
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+# As `radar` itself does: Prefect's console log on stdout, stderr left to the one-line verdict.
+os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_STREAM"] = "ext://sys.stdout"
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[str]:
+    """One temporary Prefect API for the whole session; yields its database file's folder."""
+    import prefect.main  # noqa: F401 - sets up Prefect's logging now, on pytest's stdout, not a CliRunner's
+    from prefect.settings import PREFECT_SERVER_DATABASE_CONNECTION_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    # The harness server takes 20-25 s to start on two cores; allow for a busy machine.
+    with prefect_test_harness(server_startup_timeout=180):
+        database = PREFECT_SERVER_DATABASE_CONNECTION_URL.value() or ""
+        yield database.rsplit("///", 1)[-1]
+        # pytest has closed its captured stdout by now; the harness's "stopping" line has no home.
+        logging.getLogger("prefect").setLevel(logging.WARNING)

@@ -1,0 +1,90 @@
+"""The command line contract (SPEC §6): exit 0 ok, 2 bad input, 1 anything else, one line on stderr."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tests.flows.workspace import WEEK, write_workspace
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def radar(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--week", "2026-X"], "radar: '2026-X' is not an ISO week like 2026-W47"),
+        (["--week", WEEK, "--from", "2026-03-01", "--to", "2026-03-08"], "radar: --week cannot be combined"),
+        (["--from", "2026-03-01"], "radar: --from and --to go together"),
+        (["--to", "2026-03-01"], "radar: --from and --to go together"),
+        (
+            ["--from", "2026-03-08", "--to", "2026-03-01"],
+            "radar: --to 2026-03-01 is before --from 2026-03-08",
+        ),
+        (["--from", "2026-02-30", "--to", "2026-03-01"], "radar: --from '2026-02-30' is not a date"),
+        (
+            ["--team", "Nope"],
+            "radar: no team named 'Nope' in the config (teams: 'Churn & Retention', 'Feature Store')",
+        ),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
+    config = write_workspace(tmp_path)
+    for command in ("report", "run"):
+        code, _, stderr = radar(command, "--config", str(config), *args)
+        assert code == 2
+        assert stderr.count("\n") == 1 and stderr.startswith(message)
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_config_exits_2_naming_file_and_key(tmp_path: Path) -> None:
+    config = write_workspace(tmp_path, extra='[schedule]\ncron = "every friday"\n')
+    code, _, stderr = radar("report", "--config", str(config))
+    assert code == 2
+    assert stderr == f"{config}: schedule.cron: 'every friday' is not a five-field cron expression\n"
+    code, _, stderr = radar("run", "--config", str(tmp_path / "missing.toml"))
+    assert (code, stderr) == (2, f"{tmp_path / 'missing.toml'}: file not found\n")
+
+
+def test_report_writes_the_week(tmp_path: Path) -> None:
+    config = write_workspace(tmp_path)
+    code, stdout, stderr = radar("report", "--config", str(config), "--week", WEEK)
+    assert (code, stderr) == (0, "")
+    assert str(tmp_path / "out" / WEEK / "metrics.json") in stdout
+    assert json.loads((tmp_path / "out" / WEEK / "metrics.json").read_text("utf-8"))["week"] == WEEK
+
+
+def test_report_on_a_damaged_store_exits_1_with_one_line(tmp_path: Path) -> None:
+    config = write_workspace(tmp_path)
+    (tmp_path / "data" / "commits.parquet").write_bytes(b"not parquet")
+    code, _, stderr = radar("report", "--config", str(config), "--week", WEEK)
+    assert code == 1
+    assert stderr.count("\n") == 1
+    assert stderr.startswith(f"radar: {tmp_path / 'data' / 'commits.parquet'} is not a readable Parquet file")
+
+
+def test_report_needs_no_prefect(tmp_path: Path) -> None:
+    """`radar report` is plain functions: it never imports Prefect (no server, fast, offline)."""
+    config = write_workspace(tmp_path)
+    script = (
+        "import sys\nfrom typer.testing import CliRunner\nfrom flows.cli import app\n"
+        f"r = CliRunner().invoke(app, ['report', '--config', {str(config)!r}, '--week', {WEEK!r}])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "loaded = [m for m in sys.modules if m == 'prefect' or m.startswith('prefect.')]\n"
+        "assert not loaded, 'prefect imported'\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
