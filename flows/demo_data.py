@@ -603,14 +603,17 @@ class _Demo:
         pr = self._new_pr(rng.choice(spec.repos), author.login, rng.choice(spec.pr_topics), created, [])
         if rng.random() < 0.2:
             pr.labels.append(rng.choice(("bug", "enhancement", "data-quality")))
-        self._pr_commits(pr, author, created - timedelta(hours=rng.uniform(1, 20)), rng.randint(1, 4))
+        first = max(created - timedelta(hours=rng.uniform(1, 20)), self.at(week, 0, 7 * 60))
+        self._pr_commits(pr, author, first, rng.randint(1, 4))
         times: list[datetime] = []
         reviewers = rng.sample([m for m in members if m is not author], k=1 if rng.random() < 0.6 else 2)
+        swapped: list[DemoPerson] = []
         for reviewer in reviewers:
             requested = created + timedelta(minutes=rng.randint(0, 5))
-            if rng.random() < 0.1:  # reviewer swapped: the first request is removed
-                swapped = self._other([m for m in members if m is not reviewer], author.login)
-                self._request(pr, swapped.login, requested, author.login, requested + timedelta(hours=2))
+            others = [m for m in members if m is not author and m not in reviewers and m not in swapped]
+            if others and rng.random() < 0.1:  # reviewer swapped: the first request is removed
+                swapped.append(rng.choice(others))
+                self._request(pr, swapped[-1].login, requested, author.login, requested + timedelta(hours=2))
             self._request(pr, reviewer.login, requested, author.login)
             reviewed = requested + timedelta(hours=rng.uniform(0.5, 18))
             if rng.random() < 0.2:
@@ -1194,10 +1197,16 @@ class _Demo:
             "issue_events": [{**row, "key": keys[row["key"]]} for row in self.events],
             "comments": [{**row, "key": keys[row["key"]]} for row in self.comments],
         }
-        return {
-            name: pl.DataFrame(rows, schema=SCHEMAS[name]).sort(list(PRIMARY_KEYS[name]))
-            for name, rows in tables.items()
-        }
+        frames: dict[str, pl.DataFrame] = {}
+        for name, rows in tables.items():
+            columns = list(PRIMARY_KEYS[name])
+            frame = pl.DataFrame(rows, schema=SCHEMAS[name])
+            # The sources give whole seconds.
+            frame = frame.with_columns(pl.col(pl.Datetime).dt.truncate("1s")).sort(columns)
+            if frame.select(columns).is_duplicated().any():
+                raise ValueError(f"demo {name} repeats a primary key")
+            frames[name] = frame
+        return frames
 
     def cursors(self, frames: dict[str, pl.DataFrame]) -> list[tuple[str, str, datetime | None]]:
         """The newest update per repo and project, as a finished sync would have recorded it."""
