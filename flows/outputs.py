@@ -25,7 +25,7 @@ from core.state import SyncState
 from core.store import Store, atomic_write_bytes
 from core.weeks import Week, weeks_between
 from metrics.result import TeamWeek
-from metrics.weekly import metrics_document, team_weeks
+from metrics.weekly import compute_weeks, metrics_document
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,9 @@ def history_weeks(week: Week, config: Config) -> list[Week]:
 
 def team_history(tables: Tables, config: Config, week: Week, team: Team) -> list[TeamWeek]:
     """One team's TeamWeek for `week` and the weeks before it, oldest first."""
-    return [team_weeks(tables, config, w, [team])[0] for w in history_weeks(week, config)]
+    weeks = history_weeks(week, config)
+    by_label = compute_weeks(tables, config, weeks, [team])
+    return [by_label[w.label][0] for w in weeks]
 
 
 def metrics_json(week: Week, results: Sequence[TeamWeek]) -> str:
@@ -193,7 +195,7 @@ def series_weeks(config: Config, weeks: Sequence[Week]) -> list[Week]:
 
 def team_series(tables: Tables, config: Config, weeks: Sequence[Week], team: Team) -> dict[str, TeamWeek]:
     """One team's TeamWeek for each of `weeks`, by week label."""
-    return {week.label: team_weeks(tables, config, week, [team])[0] for week in weeks}
+    return {label: results[0] for label, results in compute_weeks(tables, config, weeks, [team]).items()}
 
 
 def write_range_files(

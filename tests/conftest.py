@@ -28,6 +28,6 @@ def prefect_harness() -> Iterator[str]:
     # The harness server takes 20-25 s to start on two cores; allow for a busy machine.
     with prefect_test_harness(server_startup_timeout=180):
         database = PREFECT_SERVER_DATABASE_CONNECTION_URL.value() or ""
-        yield database.rsplit("///", 1)[-1]
+        yield database.split(":///", 1)[-1]
         # pytest has closed its captured stdout by now; the harness's "stopping" line has no home.
         logging.getLogger("prefect").setLevel(logging.WARNING)

@@ -10,14 +10,18 @@ import sys
 import types
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from typer.testing import CliRunner
 
 from connectors.errors import AuthError, NotFound, TransientError
+from core.config import load_config
+from core.weeks import Week
 from flows.cli import app
-from tests.flows.workspace import ADDRESSES, TEAM_A, TEAM_B, WEEK, write_workspace
+from flows.demo_data import write_demo_workspace
+from tests.flows.workspace import write_workspace
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -40,53 +44,63 @@ def artifact(key: str) -> dict[str, Any]:
     return dict(found[0])
 
 
+DEMO_WEEK = "2026-W47"
+DEMO_TEAMS = {
+    "Forecasting": "forecasting",
+    "Churn & Retention": "churn-retention",
+    "Data Platform": "data-platform",
+}
+
+
+def demo_workspace(folder: Path, extra: str = "") -> Path:
+    """The bundled demo workspace (13 weeks ending 2026-W47, three teams, no [email])."""
+    config = write_demo_workspace(folder, Week.parse(DEMO_WEEK, ZoneInfo("UTC")))
+    if extra:
+        config.write_text(
+            config.read_text("utf-8").replace("\n[[people]]", f"\n{extra}\n[[people]]", 1), "utf-8"
+        )
+    return config
+
+
 def test_weekly_offline_writes_pages_eml_and_artifacts(tmp_path: Path) -> None:
-    config = write_workspace(tmp_path)
-    code, stdout, stderr = radar("run", "--config", str(config), "--offline", "--week", WEEK)
+    config = demo_workspace(tmp_path)
+    addresses = {team.name: team.email_to for team in load_config(config).teams}
+    code, stdout, stderr = radar("run", "--config", str(config), "--offline", "--week", DEMO_WEEK)
     assert (code, stderr) == (0, ""), stdout
-    folder = tmp_path / "out" / WEEK
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "churn-retention.eml", "churn-retention.html", "feature-store.eml", "feature-store.html",
-        "index.html", "metrics.json",
-    ]  # fmt: skip
-    for team, slug in ((TEAM_A, "churn-retention"), (TEAM_B, "feature-store")):
+    folder = tmp_path / "out" / DEMO_WEEK
+    slugs = sorted(DEMO_TEAMS.values())
+    expected = ["index.html", "metrics.json", *(f"{s}.eml" for s in slugs), *(f"{s}.html" for s in slugs)]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(expected)
+    for team, slug in DEMO_TEAMS.items():
         message = email.message_from_bytes((folder / f"{slug}.eml").read_bytes(), policy=email.policy.default)
-        assert message["To"].addresses and [a.addr_spec for a in message["To"].addresses] == ADDRESSES[team]
-        assert f"{team} — week {WEEK}" in message["Subject"]
+        assert [a.addr_spec for a in message["To"].addresses] == addresses[team]
+        assert f"{team} — week {DEMO_WEEK}" in message["Subject"]
         assert message.get_content_type() == "multipart/mixed"
         body, attachment = message.iter_parts()
         assert body.get_content_type() == "multipart/alternative"
         assert [p.get_content_type() for p in body.iter_parts()] == ["text/plain", "text/html"]
         assert attachment.get_filename() == f"{slug}.html"
-        assert attachment.get_content().replace("\r\n", "\n") == (folder / f"{slug}.html").read_text("utf-8")
+        page = (folder / f"{slug}.html").read_text("utf-8")
+        assert attachment.get_content().replace("\r\n", "\n") == page
 
-    checklist = artifact(f"radar-checklist-{WEEK.lower()}")
+    checklist = artifact(f"radar-checklist-{DEMO_WEEK.lower()}")
     assert checklist["type"] == "markdown"
-    assert "| Churn & Retention |" in checklist["data"] and "| Feature Store |" in checklist["data"]
+    assert all(f"| {team} |" in checklist["data"] for team in DEMO_TEAMS)
     link = artifact("radar-page-churn-retention")  # prefect stores a link artifact as markdown
     assert f"({(folder / 'churn-retention.html').as_uri()})" in link["data"]
 
 
 def test_quarterly_review_writes_weeks_and_trend_pages(tmp_path: Path) -> None:
-    config = write_workspace(tmp_path)
-    code, stdout, stderr = radar(
-        "run",
-        "--config",
-        str(config),
-        "--offline",
-        "--from",
-        "2026-02-23",
-        "--to",
-        "2026-03-15",
-        "--team",
-        TEAM_A,
-    )
+    config = demo_workspace(tmp_path)
+    # 2 Nov 2026 (Mon, W45) to 22 Nov 2026 (Sun, W47): three weeks, one team.
+    args = ["--offline", "--from", "2026-11-02", "--to", "2026-11-22", "--team", "Forecasting"]
+    code, stdout, stderr = radar("run", "--config", str(config), *args)
     assert (code, stderr) == (0, ""), stdout
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == ["2026-W09", "2026-W09_2026-W11", "2026-W10", "2026-W11"]
-    assert [p.name for p in (out / "2026-W09_2026-W11").iterdir()] == ["churn-retention.html"]
-    document = json.loads((out / "2026-W10" / "metrics.json").read_text("utf-8"))
-    assert [team["team"] for team in document["teams"]] == [TEAM_A]
+    assert sorted(p.name for p in out.iterdir()) == ["2026-W45", "2026-W45_2026-W47", "2026-W46", "2026-W47"]
+    assert [p.name for p in (out / "2026-W45_2026-W47").iterdir()] == ["forecasting.html"]
+    document = json.loads((out / "2026-W46" / "metrics.json").read_text("utf-8"))
+    assert [team["team"] for team in document["teams"]] == ["Forecasting"]
 
 
 def test_sync_retries_only_transient_errors_and_names_the_failures(
@@ -140,15 +154,14 @@ def test_sync_retries_only_transient_errors_and_names_the_failures(
 
 
 def test_dask_runner_gives_the_same_metrics_as_threads(tmp_path: Path) -> None:
-    threads = write_workspace(
-        tmp_path / "threads", extra='[runner]\ntask_runner = "threads"\nmax_workers = 2\n'
-    )
-    dask = write_workspace(tmp_path / "dask", extra='[runner]\ntask_runner = "dask"\ndask_workers = 2\n')
+    threads = demo_workspace(tmp_path / "threads", '[runner]\ntask_runner = "threads"\nmax_workers = 2\n')
+    dask = demo_workspace(tmp_path / "dask", '[runner]\ntask_runner = "dask"\ndask_workers = 2\n')
+    assert load_config(dask).runner.task_runner == "dask"
     for config in (threads, dask):
-        code, stdout, stderr = radar("run", "--config", str(config), "--offline", "--week", WEEK)
+        code, stdout, stderr = radar("run", "--config", str(config), "--offline", "--week", DEMO_WEEK)
         assert (code, stderr) == (0, ""), stdout
-    by_threads = (tmp_path / "threads" / "out" / WEEK / "metrics.json").read_bytes()
-    by_dask = (tmp_path / "dask" / "out" / WEEK / "metrics.json").read_bytes()
-    assert json.loads(by_threads)["teams"]  # not trivially equal: both teams computed
+    by_threads = (tmp_path / "threads" / "out" / DEMO_WEEK / "metrics.json").read_bytes()
+    by_dask = (tmp_path / "dask" / "out" / DEMO_WEEK / "metrics.json").read_bytes()
+    assert len(json.loads(by_threads)["teams"]) == 3
     assert by_dask == by_threads
-    assert (tmp_path / "dask" / "out" / WEEK / "feature-store.eml").exists()
+    assert (tmp_path / "dask" / "out" / DEMO_WEEK / "forecasting.eml").exists()
