@@ -175,7 +175,9 @@ def write_week(
 ) -> WeekOutput:
     """Compute and write one week for the chosen teams (all by default)."""
     chosen = list(config.teams) if teams is None else list(teams)
-    histories = {team.name: team_history(tables, config, week, team) for team in chosen}
+    weeks = history_weeks(week, config)
+    by_label = compute_weeks(tables, config, weeks, chosen)  # every team and week in one pass
+    histories = {team.name: [by_label[w.label][i] for w in weeks] for i, team in enumerate(chosen)}
     return write_week_files(config, week, histories, fresh, generated_at)
 
 
@@ -235,7 +237,8 @@ def write_range(
     chosen = list(config.teams) if teams is None else list(teams)
     weeks = range_weeks(config, first, last)
     needed = series_weeks(config, weeks)
-    series = {team.name: team_series(tables, config, needed, team) for team in chosen}
+    by_label = compute_weeks(tables, config, needed, chosen)  # every team and week in one pass
+    series = {team.name: {w.label: by_label[w.label][i] for w in needed} for i, team in enumerate(chosen)}
     return write_range_files(config, weeks, series, fresh, generated_at)
 
 
