@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import requests
 from github import Auth, Github, GithubException
@@ -56,6 +57,7 @@ BACKOFF_CAP_SECONDS = 60.0
 # minute" (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api).
 SECONDARY_WAIT_SECONDS = 60.0
 GRAPHQL_UNAVAILABLE_STATUSES = frozenset({404, 405, 410, 501})
+MIN_GRAPHQL_PAGE_SIZE = 1
 
 Resource = Literal["core", "graphql"]
 
@@ -81,6 +83,11 @@ class _Failure(Exception):
     ]
     message: str
     headers: Mapping[str, str] = field(default_factory=dict)
+    status: int | None = None
+
+
+class PagingLoop(TransientError):
+    """The server handed out a page cursor or `next` link it had already given (a paging loop)."""
 
 
 class GithubClient:
@@ -117,6 +124,7 @@ class GithubClient:
         self.jitter = jitter
         self.requests = 0
         self.graphql_available: bool | None = None
+        self.graphql_page_size: int | None = None  # lowered after a GraphQL 502/504
         self._exhausted_until: dict[str, datetime] = {}
 
     @property
@@ -138,6 +146,7 @@ class GithubClient:
     def rest_pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[list[Any]]:
         """Pages of a REST list endpoint, following `Link: rel="next"`; stop iterating to stop paging."""
         url, query = path, dict(params or {})
+        followed: set[str] = set()
         while True:
             headers, data = self.rest_get(url, query)
             if not isinstance(data, list):
@@ -146,11 +155,24 @@ class GithubClient:
             following = next_link(headers.get("link"))
             if following is None:
                 return
+            if following in followed:
+                raise PagingLoop(f"GitHub sent the same next page twice for GET {path}; stopped paging")
+            self._check_same_server(following, path)
+            followed.add(following)
             url, query = following, {}
+
+    def _check_same_server(self, url: str, path: str) -> None:
+        """A `next` link must point at the configured server: the token goes with every request."""
+        link, base = urlsplit(url), urlsplit(self.base_url)
+        if (link.scheme, link.hostname, link.port) != (base.scheme, base.hostname, base.port):
+            raise SourceError(
+                f"GitHub's next page for GET {path} points at {link.scheme}://{link.hostname}, "
+                f"not {self.base_url}; the token is not sent there"
+            )
 
     def graphql(self, query: str, variables: Mapping[str, Any]) -> dict[str, Any]:
         """Run one GraphQL query; errors in a 200 answer are raised, never returned as empty data."""
-        body = {"query": query, "variables": dict(variables)}
+        body: dict[str, Any] = {"query": query, "variables": dict(variables)}
 
         def send() -> tuple[dict[str, Any], Any]:
             headers, data = self.requester.requestJsonAndCheck("POST", self.graphql_url, input=body)
@@ -163,9 +185,20 @@ class GithubClient:
                 raise _graphql_failure(errors, headers)
             return headers, data["data"]
 
+        def smaller_page(failure: _Failure) -> None:
+            # A 502/504 from GraphQL usually means the query ran out of time on GitHub's side
+            # (https://docs.github.com/en/graphql/overview/rate-limits-and-query-limits-for-the-graphql-api#timeouts):
+            # ask again for half as many items; cursors stay valid across page sizes.
+            size = body["variables"].get("pageSize")
+            if failure.status in (502, 504) and isinstance(size, int) and size > MIN_GRAPHQL_PAGE_SIZE:
+                body["variables"]["pageSize"] = max(MIN_GRAPHQL_PAGE_SIZE, size // 2)
+                self.graphql_page_size = body["variables"]["pageSize"]
+
         name = query.split("(", 1)[0].split()[-1] if "query" in query else "query"
+        if isinstance(body["variables"].get("pageSize"), int) and self.graphql_page_size is not None:
+            body["variables"]["pageSize"] = min(body["variables"]["pageSize"], self.graphql_page_size)
         try:
-            _, data = self._call(f"GraphQL {name}", send, "graphql")
+            _, data = self._call(f"GraphQL {name}", send, "graphql", smaller_page)
         except GraphqlUnavailable:
             self.graphql_available = False
             raise
@@ -175,7 +208,11 @@ class GithubClient:
     # -- the retry loop ---------------------------------------------------------------------
 
     def _call(
-        self, what: str, send: Callable[[], tuple[dict[str, Any], Any]], resource: Resource
+        self,
+        what: str,
+        send: Callable[[], tuple[dict[str, Any], Any]],
+        resource: Resource,
+        before_retry: Callable[[_Failure], None] | None = None,
     ) -> tuple[dict[str, str], Any]:
         transient = secondary = primary = 0
         while True:
@@ -197,6 +234,11 @@ class GithubClient:
                     raise _Failure("transient", f"connection dropped during {what}") from None
                 except ValueError:
                     raise _Failure("transient", f"GitHub sent malformed JSON for {what}") from None
+                except RuntimeError as error:
+                    if "redirected" not in str(error):
+                        raise
+                    # PyGithub refuses a 301 to another host or scheme (it never sends the token there)
+                    raise SourceError(f"GitHub at {self.base_url}: {error}") from None
             except _Failure as failure:
                 if failure.kind != "primary":  # a primary limit is waited for right here
                     self._note_rate_limit(failure.headers, resource)
@@ -206,6 +248,8 @@ class GithubClient:
                         raise TransientError(
                             f"{failure.message} (gave up after {transient} tries against {self.base_url})"
                         ) from None
+                    if before_retry is not None:
+                        before_retry(failure)
                     self._pause(self._backoff(transient), f"{failure.message}; retrying")
                 elif failure.kind == "secondary":
                     secondary += 1
@@ -245,7 +289,7 @@ class GithubClient:
                 or lowered.endswith("please wait a few minutes before you try again.")
             ):
                 return _Failure("secondary", message, headers)
-            return _Failure("forbidden", f"GitHub refused {what}: {message or status}", headers)
+            return _Failure("forbidden", _refusal(what, message or str(status), headers), headers)
         if resource == "graphql" and status in GRAPHQL_UNAVAILABLE_STATUSES:
             return _Failure("unavailable", f"no GraphQL API at {self.graphql_url} ({status})", headers)
         if status == 404:
@@ -253,7 +297,7 @@ class GithubClient:
         if status == 409:
             return _Failure("empty", message or "repository is empty", headers)
         if status >= 500:
-            return _Failure("transient", f"GitHub answered {status} to {what}", headers)
+            return _Failure("transient", f"GitHub answered {status} to {what}", headers, status)
         return _Failure("fatal", f"GitHub answered {status} to {what}: {message or 'no message'}", headers)
 
     def _fatal(self, failure: _Failure) -> SourceError:
@@ -335,6 +379,22 @@ class GithubClient:
             self.sleep(wait)
 
 
+def _refusal(what: str, message: str, headers: Mapping[str, str]) -> str:
+    """A 403 refusal in one line, naming the permission GitHub says the request needs.
+
+    GitHub sends `X-Accepted-GitHub-Permissions` (e.g. `pull_requests=read; contents=read`) with a
+    "Resource not accessible by integration" refusal of a fine-grained or app token
+    (https://docs.github.com/en/rest/authentication/permissions-required-for-fine-grained-personal-access-tokens).
+    """
+    needed = headers.get("x-accepted-github-permissions", "").strip()
+    hint = (
+        f"; the token needs the permission {needed}"
+        if needed
+        else "; give the token read access to pull requests and contents of this repo"
+    )
+    return f"GitHub refused {what}: {message}{hint}"
+
+
 def _graphql_failure(errors: list[Any], headers: Mapping[str, Any]) -> _Failure:
     lowered_headers = {k.lower(): str(v) for k, v in headers.items()}
     first = errors[0] if errors and isinstance(errors[0], dict) else {}
@@ -344,6 +404,8 @@ def _graphql_failure(errors: list[Any], headers: Mapping[str, Any]) -> _Failure:
         return _Failure("primary", message, lowered_headers)
     if kind == "NOT_FOUND":
         return _Failure("not_found", message, lowered_headers)
+    if kind == "FORBIDDEN":
+        return _Failure("forbidden", _refusal("a GraphQL query", message, lowered_headers), lowered_headers)
     if message.lower().startswith("something went wrong") or "timeout" in message.lower():
         return _Failure("transient", f"GitHub GraphQL: {message}", lowered_headers)
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
@@ -394,6 +456,7 @@ class RawPage:
     branch_commits: list[dict[str, Any]] = field(default_factory=list)
     newest_updated_at: datetime | None = None
     note: str | None = None
+    truncated: list[int] = field(default_factory=list)  # PRs whose commit list is known to be cut
 
 
 def graphql_pages(
@@ -412,6 +475,7 @@ def graphql_pages(
     """
     owner, name = repo.split("/", 1)
     after: str | None = None
+    cursors: set[str] = set()
     history: dict[str, Any] | None = None
     first = True
     while True:
@@ -444,6 +508,7 @@ def graphql_pages(
         info = connection["pageInfo"]
         if stop or not info["hasNextPage"]:
             break
+        _check_cursor(info, cursors, f"the pull requests of {repo}")
         after = info["endCursor"]
 
     final = RawPage("graphql")
@@ -452,7 +517,9 @@ def graphql_pages(
     else:
         final.branch_commits = list(history["nodes"])
         info = history["pageInfo"]
+        seen: set[str] = set()
         while info["hasNextPage"]:
+            _check_cursor(info, seen, f"the branch history of {repo}")
             data = client.graphql(
                 queries.BRANCH_HISTORY_PAGE,
                 {"owner": owner, "name": name, "since": iso(commits_since), "after": info["endCursor"]},
@@ -463,6 +530,14 @@ def graphql_pages(
             final.branch_commits += more["nodes"]
             info = more["pageInfo"]
     yield final
+
+
+def _check_cursor(info: Mapping[str, Any], seen: set[str], what: str) -> None:
+    """Raise when a connection says it has a next page but names no new cursor for it."""
+    cursor = info.get("endCursor")
+    if not cursor or cursor in seen:
+        raise PagingLoop(f"GitHub sent the same page cursor twice for {what}")
+    seen.add(cursor)
 
 
 def _repository(data: Mapping[str, Any], repo: str) -> dict[str, Any]:
@@ -485,7 +560,9 @@ def _complete_pull_request(client: GithubClient, owner: str, name: str, node: di
     """Follow every nested connection of a PR that has more than one page, in place."""
     for key, query in queries.PULL_REQUEST_CONNECTION_PAGE.items():
         connection = node[key]
+        seen: set[str] = set()
         while connection["pageInfo"]["hasNextPage"]:
+            _check_cursor(connection["pageInfo"], seen, f"the {key} of pull request #{node['number']}")
             variables = {
                 "owner": owner,
                 "name": name,
@@ -502,6 +579,37 @@ def _complete_pull_request(client: GithubClient, owner: str, name: str, node: di
 
 
 REVIEW_REQUEST_EVENTS = frozenset({"review_requested", "review_request_removed"})
+
+
+def _all_commits_by_graphql(client: GithubClient, repo: str, number: int) -> list[dict[str, Any]] | None:
+    """Every commit of a pull request as GraphQL `Commit` nodes (GraphQL has no 250 cap), or None
+    when the server has no GraphQL API."""
+    if client.graphql_available is False:
+        return None
+    owner, name = repo.split("/", 1)
+    node: dict[str, Any] = {
+        "number": number,
+        "commits": {"nodes": [], "pageInfo": {"hasNextPage": True, "endCursor": None}},
+    }
+    connection = node["commits"]
+    seen: set[str] = set()
+    try:
+        while connection["pageInfo"]["hasNextPage"]:
+            after = connection["pageInfo"]["endCursor"]
+            if after is not None:
+                _check_cursor(connection["pageInfo"], seen, f"the commits of pull request #{number}")
+            data = client.graphql(
+                queries.PULL_REQUEST_CONNECTION_PAGE["commits"],
+                {"owner": owner, "name": name, "number": number, "after": after},
+            )
+            more = (_repository(data, repo).get("pullRequest") or {}).get("commits")
+            if not isinstance(more, dict):
+                raise SourceError(f"GitHub returned no commits for pull request #{number} of {repo}")
+            connection["nodes"] = connection["nodes"] + more["nodes"]
+            connection["pageInfo"] = more["pageInfo"]
+    except GraphqlUnavailable:
+        return None
+    return [item["commit"] for item in connection["nodes"] if item and item.get("commit")]
 
 
 def rest_pages(
@@ -539,17 +647,21 @@ def rest_pages(
                 if e.get("event") in REVIEW_REQUEST_EVENTS
             ]
             commits = [c for p in client.rest_pages(f"{detail}/commits", per_page) for c in p]
+            raw: dict[str, Any] = {"pull": pull, "reviews": reviews, "events": events, "commits": commits}
             if len(commits) >= REST_PR_COMMITS_CAP:
-                log.warning(
-                    "%s#%s: the REST API lists only the first %d commits of a pull request; "
-                    "use the GraphQL API (github.api = 'graphql') for the rest",
-                    repo,
-                    number,
-                    REST_PR_COMMITS_CAP,
-                )
-            page.pull_requests.append(
-                {"pull": pull, "reviews": reviews, "events": events, "commits": commits}
-            )
+                complete = _all_commits_by_graphql(client, repo, number)
+                if complete is not None:
+                    raw["graphql_commits"] = complete
+                else:
+                    log.warning(
+                        "%s#%s: the REST API lists only the first %d commits of a pull request and "
+                        "this server has no GraphQL API; the pull request is marked truncated",
+                        repo,
+                        number,
+                        REST_PR_COMMITS_CAP,
+                    )
+                    page.truncated.append(number)
+            page.pull_requests.append(raw)
         yield page
         if stop:
             break

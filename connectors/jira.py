@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from jira import JIRA
@@ -75,6 +76,7 @@ MAX_BACKOFF_SECONDS = 60.0
 MAX_RATE_LIMIT_WAIT_SECONDS = 900.0
 TIMEOUT_SECONDS = 60.0
 RETRIABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+MAX_REDIRECTS = 5
 
 
 def _utc_now() -> datetime:
@@ -132,7 +134,7 @@ class JiraClient:
         for attempt in range(1, self.max_attempts + 1):
             self.requests += 1
             try:
-                response = self.session.get(address, params=params)
+                response = self._get_same_site(address, params)
             except JIRAError as error:  # the session raises for every non-2xx answer
                 if error.response is None:
                     raise TransientError(f"Jira at {self.url} gave no answer to {path}") from None
@@ -155,6 +157,28 @@ class JiraClient:
                 )
             self._wait(self._retry_delay(response, attempt), f"{response.status_code} on {path}")
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _get_same_site(self, address: str, params: dict[str, Any] | None) -> requests.Response:
+        """GET following redirects only within the configured site.
+
+        requests drops the Authorization header on a redirect to another host, but would still
+        fetch that host's answer and hand it over as Jira data; so redirects are followed here,
+        and one that leaves the site is an error before anything is sent there."""
+        site = urlsplit(self.url)
+        response = self.session.get(address, params=params, allow_redirects=False)
+        for _ in range(MAX_REDIRECTS):
+            location = response.headers.get("Location")
+            if not response.is_redirect or not location:
+                return response
+            target = urljoin(response.url or address, location)
+            moved = urlsplit(target)
+            if (moved.scheme, moved.hostname, moved.port) != (site.scheme, site.hostname, site.port):
+                raise SourceError(
+                    f"Jira at {self.url} redirected to {moved.scheme}://{moved.hostname}; not followed "
+                    "(credentials stay with the configured site). Set [jira] url to the site's real address."
+                )
+            response = self.session.get(target, allow_redirects=False)
+        raise SourceError(f"Jira at {self.url} redirected more than {MAX_REDIRECTS} times")
 
     def _wait(self, seconds: float, reason: str) -> None:
         log.warning("Jira: %s, retrying in %.1f s", reason, seconds)
@@ -252,9 +276,14 @@ class JiraClient:
                 )
                 yield page
                 issues = page.get("issues") or []
-                start = int(page.get("startAt", start)) + len(issues)
-                if not issues or start >= int(page.get("total", 0)):
+                following = int(page.get("startAt", start)) + len(issues)
+                if not issues or following >= int(page.get("total", 0)):
                     return
+                if following <= start:
+                    raise TransientError(
+                        f"Jira at {self.url} answered startAt={start} for {project} with an earlier page"
+                    )
+                start = following
 
     def changelog(self, key: str) -> list[dict[str, Any]]:
         """Every changelog history of an issue.
@@ -282,10 +311,15 @@ class JiraClient:
             page = _object(self.get_json(path, params), path, self.url)
             values = page.get(entries) or []
             found.extend(values)
-            start = int(page.get("startAt", start)) + len(values)
+            following = int(page.get("startAt", start)) + len(values)
             total = page.get("total")
-            if not values or page.get("isLast") is True or (total is not None and start >= int(total)):
+            if not values or page.get("isLast") is True or (total is not None and following >= int(total)):
                 return found
+            if following <= start:
+                raise TransientError(
+                    f"Jira at {self.url} answered startAt={start} of {path} with an earlier page"
+                )
+            start = following
 
 
 def jira_client(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -70,8 +71,12 @@ def resolve_secret(reference: str) -> str:
     raise SecretError(f"'{reference}' is not a secret reference (env:NAME or prefect-secret:BLOCK)")
 
 
-_METADATA_HOSTS = {"metadata.google.internal", "metadata"}
+_METADATA_HOSTS = {"metadata.google.internal", "metadata", "metadata.azure.internal", "instance-data"}
+# Cloud metadata services outside the link-local range: AWS over IPv6, Alibaba Cloud.
+_METADATA_ADDRESSES = {ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200")}
 _KNOWN_SUFFIXES = ("github.com", "atlassian.net", "atlassian.com", "jira.com")
+_HOST_NAME = re.compile(r"^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$")
+_NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+))*$")
 
 
 def check_base_url(url: str, allow_insecure: bool = False) -> str:
@@ -86,18 +91,34 @@ def check_base_url(url: str, allow_insecure: bool = False) -> str:
         raise ValueError(f"'{url}' has no host")
     if parts.username or parts.password:
         raise ValueError("must not carry credentials in the URL")
+    host = host.removesuffix(".")  # `metadata.google.internal.` is the same host
+    address = _ip_address(host)
+    if address is None and not _HOST_NAME.match(host):
+        raise ValueError(f"'{url}' has a host name with characters a host name cannot have")
+    if address is None and _NUMERIC_HOST.match(host):
+        # `2852039166`, `0xa9fea9fe`, `0251.0376.0251.0376`, `169.254.1`: the resolver reads these
+        # as IPv4 addresses (169.254.169.254 here), so they would slip past the checks below.
+        raise ValueError(f"'{url}' writes an IP address in a form other than a.b.c.d; write it plainly")
     if host in _METADATA_HOSTS:
         raise ValueError(f"'{url}' points at a cloud metadata service")
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    if address is not None and (address.is_link_local or address.is_multicast):
-        raise ValueError(f"'{url}' points at a link-local or multicast address")
+    if address is not None:
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        if address in _METADATA_ADDRESSES:
+            raise ValueError(f"'{url}' points at a cloud metadata service")
+        if address.is_link_local or address.is_multicast or address.is_unspecified:
+            raise ValueError(f"'{url}' points at a link-local, multicast or unspecified address")
     for suffix in _KNOWN_SUFFIXES:
         if f"{suffix}." in host + "." and not (host == suffix or host.endswith("." + suffix)):
             raise ValueError(f"'{url}' imitates {suffix} but is another host")
     return url.rstrip("/")
+
+
+def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
 
 
 _REGIONS = ("Europe", "Asia", "America", "Africa", "Australia", "Pacific", "Atlantic", "Indian")

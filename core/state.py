@@ -18,18 +18,30 @@ class SyncState:
         self.path = store.root / STATE_FILE
         self._store = store
 
+    def _damaged(self, what: str) -> StoreError:
+        return StoreError(
+            f"{self.path} is damaged ({what}). Delete it (and the tables it covers) and run "
+            "`radar sync --since DATE` to rebuild; the sync will not guess a starting point."
+        )
+
     def _load(self) -> dict[str, dict[str, dict[str, Any]]]:
         if not self.path.exists():
             return {}
         try:
             data = json.loads(self.path.read_text("utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise StoreError(
-                f"{self.path} is damaged. Delete it (and the tables it covers) and run "
-                "`radar sync --since DATE` to rebuild; the sync will not guess a starting point."
-            ) from None
+            raise self._damaged("not JSON") from None
+        except OSError as error:
+            raise StoreError(f"{self.path} cannot be read: {error.strerror}") from None
         if not isinstance(data, dict):
-            raise StoreError(f"{self.path} does not hold a sync state object; delete it and resync.")
+            raise self._damaged("not a sync state object")
+        for source, entries in data.items():
+            if not isinstance(entries, dict) or not all(isinstance(e, dict) for e in entries.values()):
+                raise self._damaged(f"'{source}' does not map names to entries")
+            for key, entry in entries.items():
+                for name in ("cursor", "synced_at", "commits_cursor"):
+                    if name in entry and not _is_time(entry[name]):
+                        raise self._damaged(f"{source} {key}: {name} {entry[name]!r} is not a time")
         return data
 
     def entry(self, source: str, key: str) -> dict[str, Any]:
@@ -57,3 +69,12 @@ class SyncState:
             times = [datetime.fromisoformat(e["synced_at"]) for e in entries.values() if e.get("synced_at")]
             result[source] = min(times) if times else None
         return result
+
+
+def _is_time(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False

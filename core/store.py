@@ -74,14 +74,13 @@ class Store:
         if not path.exists():
             return empty(table)
         try:
-            frame = pl.read_parquet(path)
-        except Exception as error:  # polars raises several kinds for a damaged file
+            return conform(table, pl.read_parquet(path))
+        except Exception as error:  # polars raises several kinds for a damaged or alien file
             raise StoreError(
-                f"{path} is not a readable Parquet file ({type(error).__name__}). "
-                f"Delete it and the sync state {self.root / 'state.json'} and run `radar sync` "
-                "to rebuild it from the sources."
+                f"{path} is not a readable Parquet file of the {table} table ({type(error).__name__}). "
+                f"Delete it and the sync state {self.root / 'state.json'} and run "
+                "`radar sync --since DATE` to rebuild it from the sources."
             ) from None
-        return conform(table, frame)
 
     def scan(self, table: str) -> pl.LazyFrame:
         return self.read(table).lazy()

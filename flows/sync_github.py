@@ -10,14 +10,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import polars as pl
 
-from connectors.errors import NotFound
+from connectors.errors import NotFound, PermissionDenied
 from connectors.github import (
+    REST_PR_COMMITS_CAP,
     GithubClient,
     GraphqlUnavailable,
     RawPage,
@@ -55,6 +56,7 @@ class RepoSyncResult:
     review_requests: int = 0
     note: str = ""
     api: str = ""
+    truncated: list[int] = field(default_factory=list)  # PRs stored with only their first 250 commits
 
 
 def sync_github_repo(
@@ -91,6 +93,7 @@ def sync_github_repo(
     result = RepoSyncResult(repo)
     known = _stored_updated_at(store, repo)
     newest: datetime | None = None
+    truncated = {int(n) for n in entry.get("truncated_pull_requests") or []}
     use_graphql = settings.api == "graphql" or (
         settings.api == "auto" and client.graphql_available is not False
     )
@@ -113,16 +116,35 @@ def sync_github_repo(
                 newest = page.newest_updated_at if newest is None else max(newest, page.newest_updated_at)
             if page.note:
                 result.note = page.note
+            rewritten = {raw.get("number") or raw["pull"]["number"] for raw in page.pull_requests}
+            truncated = (truncated - {int(n) for n in rewritten}) | set(page.truncated)
             if progress is not None and page.pull_requests:
                 progress(f"{repo}: page {number}, {len(page.pull_requests)} changed pull requests")
     except NotFound:
         raise NotFound(f"repo {repo} not found or not visible to this token") from None
+    except PermissionDenied as error:
+        raise PermissionDenied(f"repo {repo}: {error}") from None
     finally:
         result.requests = client.requests - requests_before
 
     # The rows are durable (each upsert is an atomic file replace); only now may the cursor move.
     new_cursor = min(max(filter(None, (cursor, newest, updated_since))), started)
-    state.set_cursor(SOURCE, repo, new_cursor, commits_cursor=started.isoformat(), api=result.api)
+    if truncated:
+        result.truncated = sorted(truncated)
+        cut = ", ".join(f"#{n}" for n in result.truncated)
+        result.note = "; ".join(
+            filter(
+                None, [result.note, f"commits truncated at {REST_PR_COMMITS_CAP} for {cut} (REST API cap)"]
+            )
+        )
+    state.set_cursor(
+        SOURCE,
+        repo,
+        new_cursor,
+        commits_cursor=started.isoformat(),
+        api=result.api,
+        truncated_pull_requests=sorted(truncated),
+    )
     log.info(
         "%s: %d requests, %d pull requests, %d reviews, %d review requests, %d commits%s",
         repo,
@@ -179,7 +201,12 @@ def _pull_request_rows(repo: str, page: RawPage) -> TableRows:
         if page.api == "graphql":
             rows.extend(graphql_pull_request(repo, raw))
         else:
-            rows.extend(rest_pull_request(repo, raw["pull"], raw["reviews"], raw["events"], raw["commits"]))
+            commits = raw["commits"] if "graphql_commits" not in raw else []
+            pull = rest_pull_request(repo, raw["pull"], raw["reviews"], raw["events"], commits)
+            if "graphql_commits" in raw:  # past REST's 250-commit cap, completed through GraphQL
+                number = pull.pull_requests[0]["number"]
+                pull.commits = [graphql_commit(repo, commit, number) for commit in raw["graphql_commits"]]
+            rows.extend(pull)
     return rows
 
 

@@ -3,7 +3,6 @@ Enterprise URLs and interrupted syncs, on the GraphQL path and on the REST fallb
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -233,19 +232,20 @@ def test_graphql_follows_nested_connections_past_the_first_page(
     assert fake.count("PullRequestCommitsPage") == 2
 
 
-def test_rest_pages_reviews_and_warns_at_the_commit_cap(
-    tmp_path: Path, rsps: responses.RequestsMock, caplog: pytest.LogCaptureFixture
+def test_rest_pages_reviews_and_completes_commits_past_the_cap(
+    tmp_path: Path, rsps: responses.RequestsMock
 ) -> None:
     fake = make_fake(rsps, big_repo())
     store = Store(tmp_path / "data")
-    with caplog.at_level(logging.WARNING, logger="connectors.github"):
-        sync(make_config(tmp_path, "rest"), store)
+    result = sync(make_config(tmp_path, "rest"), store)
 
     assert store.read("reviews").height == 150
     assert fake.count("/pulls/7/reviews") == 2
     assert store.read("review_requests").height == 120
-    assert store.read("commits").height == 250  # GitHub's REST endpoint stops here
-    assert "first 250 commits" in caplog.text
+    # GitHub's REST endpoint stops at 250; the PR's commits are read again through GraphQL.
+    assert store.read("commits").height == 260
+    assert fake.count("PullRequestCommitsPage") == 3  # 100 + 100 + 60
+    assert result.truncated == [] and result.note == ""
 
 
 # -- identities ------------------------------------------------------------------------------------
