@@ -176,6 +176,7 @@ class GithubClient:
 
         def send() -> tuple[dict[str, Any], Any]:
             headers, data = self.requester.requestJsonAndCheck("POST", self.graphql_url, input=body)
+            self._refuse_redirect(headers, "a GraphQL query")
             if not isinstance(data, dict) or not (isinstance(data.get("data"), dict) or data.get("errors")):
                 raise _Failure(
                     "transient", "GitHub answered a GraphQL query with something that is not GraphQL"
@@ -267,8 +268,18 @@ class GithubClient:
                     raise self._fatal(failure) from None
                 continue
             headers = {k.lower(): str(v) for k, v in raw_headers.items()}
+            self._refuse_redirect(headers, what)
             self._note_rate_limit(headers, resource)
             return headers, data
+
+    def _refuse_redirect(self, headers: Mapping[str, Any], what: str) -> None:
+        """A 302/307/308 comes back from PyGithub unfollowed; say so instead of reading its body."""
+        location = next((str(v) for k, v in headers.items() if k.lower() == "location"), None)
+        if location is not None:
+            raise SourceError(
+                f"GitHub at {self.base_url} redirected {what} to {location.split('?')[0]}; "
+                "not followed (the token stays with the configured server)"
+            )
 
     def _classify(self, error: GithubException, what: str, resource: Resource) -> _Failure:
         status = error.status
