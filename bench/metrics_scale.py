@@ -3,7 +3,7 @@
 Writes (or reuses) the organisation-scale store, then measures each figure in its own
 subprocess, so the peak resident memory (`resource.getrusage`) belongs to that figure alone:
 
-* metrics: `Store.read_all()` → `compute_weeks(all teams, 52 weeks)` → one metrics.json per week
+* metrics: `Store.scan_all()` (lazy scans) → `compute_weeks(all teams, 52 weeks)` → metrics.json per week
 * scan floor: `pl.scan_parquet(table).select(<the columns the metrics read>).collect()`
 * full read: `Store.read_all()` alone (every column, conformed), for reference
 
@@ -72,7 +72,7 @@ def child_metrics(config_path: Path, out: Path) -> dict[str, Any]:
     config = load_config(config_path)
     weeks = report_weeks(config)
     started = time.perf_counter()
-    tables = Store(config.store_path).read_all()
+    tables = Store(config.store_path).scan_all()
     read = time.perf_counter()
     results = compute_weeks(tables, config, weeks)
     computed = time.perf_counter()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import polars as pl
 
 UTC_TIME: pl.DataType = pl.Datetime("us", "UTC")
@@ -133,19 +135,23 @@ def empty(table: str) -> pl.DataFrame:
     return pl.DataFrame(schema=SCHEMAS[table])
 
 
-def conform(table: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """Bring a frame to the table's exact schema: column order, dtypes, UTC times.
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
+
+
+def conform(table: str, frame: FrameT) -> FrameT:
+    """Bring a frame (eager or lazy) to the table's exact schema: column order, dtypes, UTC times.
 
     Missing columns become nulls and extra columns are dropped, so a store written by an
     older version (or by hand) still reads. Naive datetimes are taken to be UTC.
     """
     schema = SCHEMAS[table]
+    present = frame.collect_schema()
     columns: list[pl.Expr] = []
     for name, dtype in schema.items():
-        if name not in frame.columns:
+        if name not in present:
             columns.append(pl.lit(None, dtype=dtype).alias(name))
             continue
-        current = frame.schema[name]
+        current = present[name]
         expr = pl.col(name)
         if isinstance(dtype, pl.Datetime):
             if current == pl.String:

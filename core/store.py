@@ -83,7 +83,21 @@ class Store:
             ) from None
 
     def scan(self, table: str) -> pl.LazyFrame:
-        return self.read(table).lazy()
+        """The table as a lazy scan (only the columns and rows a query needs are read)."""
+        path = self.path(table)
+        if not path.exists():
+            return empty(table).lazy()
+        try:
+            return conform(table, pl.scan_parquet(path))
+        except Exception as error:  # a damaged footer or an alien file
+            raise StoreError(
+                f"{path} is not a readable Parquet file of the {table} table ({type(error).__name__}). "
+                f"Delete it and the sync state {self.root / 'state.json'} and run "
+                "`radar sync --since DATE` to rebuild it from the sources."
+            ) from None
+
+    def scan_all(self) -> dict[str, pl.LazyFrame]:
+        return {table: self.scan(table) for table in SCHEMAS}
 
     def read_all(self) -> dict[str, pl.DataFrame]:
         return {table: self.read(table) for table in SCHEMAS}

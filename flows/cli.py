@@ -153,7 +153,7 @@ def report(
     period = parse_period(cfg, week, first, last)
     teams = chosen_teams(cfg, team)
     with failures_exit():
-        tables = Store(cfg.store_path).read_all()
+        tables = Store(cfg.store_path).scan_all()
         fresh = freshness(cfg)
         if isinstance(period, Week):
             output = write_week(cfg, tables, period, teams, fresh, datetime.now(UTC))

@@ -29,7 +29,7 @@ from metrics.weekly import compute_weeks, metrics_document
 
 log = logging.getLogger(__name__)
 
-Tables = Mapping[str, pl.DataFrame]
+Tables = Mapping[str, pl.DataFrame | pl.LazyFrame]
 
 HISTORY_WEEKS = 8  # weeks on a team page's sparklines, this one included
 

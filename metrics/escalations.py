@@ -45,9 +45,12 @@ def escalations(scope: Scope, config: Config) -> pl.DataFrame:
     manager_ids = scope.manager_jira.with_columns(to_manager=pl.lit(True))
     field = pl.col("field").str.to_lowercase()
 
-    events = scope.events.join(
-        manager_ids.rename({"jira": "to_value"}), on=["team", "to_value"], how="left"
-    ).with_columns(pl.col("to_manager").fill_null(False))
+    events = (
+        scope.events.lazy()
+        .filter(field.is_in(["labels", "assignee", "status"]))
+        .join(manager_ids.lazy().rename({"jira": "to_value"}), on=["team", "to_value"], how="left")
+        .with_columns(pl.col("to_manager").fill_null(False))
+    )
     label_added = field.eq("labels") & _label_set("to_value").list.set_difference(
         _label_set("from_value")
     ).list.set_intersection(escalation_labels).list.len().gt(0)
@@ -68,17 +71,21 @@ def escalations(scope: Scope, config: Config) -> pl.DataFrame:
         .otherwise(pl.lit("decision_status")),
     )
     mentioned = (
-        scope.comments.filter(~pl.col("by_manager"))
+        scope.comments.lazy()
+        .filter(~pl.col("by_manager"))
         .select("team", "key", "comment_id", "created_at", mention=pl.col("mentions"))
         .explode("mention")
-        .join(manager_ids.rename({"jira": "mention"}), on=["team", "mention"], how="semi")
+        .join(manager_ids.lazy().rename({"jira": "mention"}), on=["team", "mention"], how="semi")
         .unique(["team", "key", "comment_id"])
         .select("team", "key", at=pl.col("created_at"), kind=pl.lit("mention"))
     )
     return (
         pl.concat([from_events, mentioned])
-        .join(scope.issues.select("team", "key", "category", "reason"), on=["team", "key"], how="inner")
+        .join(
+            scope.issues.lazy().select("team", "key", "category", "reason"), on=["team", "key"], how="inner"
+        )
         .sort("team", "at", "key", "kind")
+        .collect()
         .cast(ESCALATION_SCHEMA)  # type: ignore[arg-type]
     )
 

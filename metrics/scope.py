@@ -17,7 +17,7 @@ from core.config import Config, Team
 from core.schemas import SCHEMAS, conform
 from core.weeks import Week
 
-Tables = Mapping[str, pl.DataFrame]
+Tables = Mapping[str, pl.DataFrame | pl.LazyFrame]
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 UTC_TIME = pl.Datetime("us", "UTC")
 
@@ -49,12 +49,12 @@ def lowered(values: Iterable[str]) -> list[str]:
     return [v.lower() for v in values]
 
 
-def table(tables: Tables, name: str) -> pl.DataFrame:
-    """A table from the mapping, conformed to its schema (empty when absent)."""
+def table(tables: Tables, name: str) -> pl.LazyFrame:
+    """A table from the mapping (eager or lazy), as a lazy frame of its schema (empty when absent)."""
     frame = tables.get(name)
     if frame is None:
-        return pl.DataFrame(schema=SCHEMAS[name])
-    return conform(name, frame)
+        return pl.LazyFrame(schema=SCHEMAS[name])
+    return conform(name, frame.lazy())
 
 
 def weeks_frame(weeks: Sequence[Week]) -> pl.DataFrame:
@@ -207,7 +207,11 @@ class Scope:
 
 def team_repos(tables: Tables, config: Config, teams: Sequence[Team]) -> pl.DataFrame:
     """team, repo: a team's listed repos, or every repo in the store when none are configured."""
-    known = pl.concat([table(tables, name).select("repo") for name in ("pull_requests", "commits")]).unique()
+    known = (
+        pl.concat([table(tables, name).select("repo") for name in ("pull_requests", "commits")])
+        .unique()
+        .collect()
+    )
     rows = []
     for team in teams:
         repos = config.team_repos(team)
@@ -381,7 +385,9 @@ def build_scope(tables: Tables, config: Config, teams: Sequence[Team], ids: Iden
     )
 
     all_issues = table(tables, "issues")
-    owners = issue_owners(all_issues, config, teams, ids).lazy()
+    owners = issue_owners(
+        all_issues.select("key", "project", "assignee", "reporter").collect(), config, teams, ids
+    ).lazy()
     reasons = {label.lower(): reason for label, reason in config.escalation.reasons.items()}
     issues_plan = (
         all_issues.lazy()

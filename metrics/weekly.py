@@ -28,7 +28,7 @@ from metrics.reviews import (
 )
 from metrics.scope import Identities, Scope, build_scope, in_weeks, table, weeks_frame, worst
 
-Tables = Mapping[str, pl.DataFrame]
+Tables = Mapping[str, pl.DataFrame | pl.LazyFrame]
 
 UNMAPPED_SCHEMA: dict[str, Any] = {
     "team": pl.String,
@@ -106,6 +106,14 @@ def _parts(frame: pl.DataFrame, schema: Mapping[str, Any]) -> dict[tuple[str, st
     }
 
 
+def _lists(
+    frame: pl.DataFrame, keys: list[str], fields: list[str]
+) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
+    """Group key -> the rows' `fields` as dicts, in the frame's order (one to_dicts for all)."""
+    grouped = frame.group_by(keys, maintain_order=True).agg(items=pl.struct(fields))
+    return {tuple(row[k] for k in keys): row["items"] for row in grouped.to_dicts()}
+
+
 def _rows(frame: pl.DataFrame, keys: Sequence[str]) -> dict[tuple[Any, ...], dict[str, Any]]:
     return {tuple(row[k] for k in keys): row for row in frame.to_dicts()}
 
@@ -128,7 +136,8 @@ def compute_weeks(
     )
     requests = first_reviews(scope)
     reviews = _rows(reviews_by_week(scope, week_rows, requests, zone), ["team", "week"])
-    waiting = _parts(waiting_on_manager(scope, week_rows, requests), WAITING_SCHEMA)
+    waiting_rows = waiting_on_manager(scope, week_rows, requests)
+    waiting = _parts(waiting_rows, WAITING_SCHEMA)
     found = escalations(scope, config)
     actions = manager_actions(scope)
     by_category, reasons = escalations_by_week(scope, week_rows, found, actions, zone)
@@ -145,6 +154,12 @@ def compute_weeks(
     pending = _parts(pending_rows, PENDING_SCHEMA)
     session_parts = _parts(sessions, SESSION_SCHEMA)
     unmapped = _parts(unmapped_identities(tables, scope, ids, week_rows, config), UNMAPPED_SCHEMA)
+
+    waiting_lists = _lists(waiting_rows, ["team", "week"], ["repo", "number", "age_hours"])
+    pending_lists = _lists(pending_rows, ["team", "week", "category"], ["key", "age_hours"])
+    pending_oldest = _rows(
+        pending_rows.group_by("team", "week").agg(oldest=pl.col("age_hours").max()), ["team", "week"]
+    )
 
     empty_sessions = pl.DataFrame(
         schema={k: v for k, v in SESSION_SCHEMA.items() if k not in ("team", "week")}
@@ -164,12 +179,13 @@ def compute_weeks(
         for team in chosen:
             key = (team.name, week.label)
             code, review = coding[key], reviews[key]
-            waits = waiting.get(key, empty_waiting)
-            pend = pending.get(key, empty_pending)
-            oldest = waits.get_column("age_hours").max() if waits.height else None
+            waits = waiting_lists.get(key, [])
+            oldest = max((w["age_hours"] for w in waits), default=None)
             escalation_summary: dict[str, Any] = {}
             decision_summary: dict[str, Any] = {}
-            longest: list[float] = [float(a) for a in pend.get_column("age_hours").to_list()]
+            longest: list[float] = []
+            if key in pending_oldest:
+                longest.append(pending_oldest[key]["oldest"])
             for category in CATEGORIES:
                 row = escalated[(*key, category)]
                 escalation_summary[category] = {
@@ -187,9 +203,7 @@ def compute_weeks(
                     "answered": made["answered"],
                     "median_hours": made["median_hours"],
                     "p90_hours": made["p90_hours"],
-                    "pending": pend.filter(pl.col("category") == category)
-                    .select("key", "age_hours")
-                    .to_dicts(),
+                    "pending": pending_lists.get((*key, category), []),
                 }
             decision_summary["colour"] = decision_colour(max(longest) if longest else None, config)
             summary: dict[str, Any] = {
@@ -205,11 +219,11 @@ def compute_weeks(
                     "manager_review_share": review["manager_review_share"],
                     "manager_pickup_hours": review["manager_pickup_hours"],
                     "team_pickup_hours": review["team_pickup_hours"],
-                    "waiting_on_manager": waits.select("repo", "number", "age_hours").to_dicts(),
+                    "waiting_on_manager": waits,
                     "top_reviewer_share": review["top_reviewer_share"],
                     "colour": worst(
                         share_colour(review["manager_review_share"]),
-                        waiting_colour(float(oldest) if oldest is not None else None),  # type: ignore[arg-type]
+                        waiting_colour(oldest),
                     ),
                 },
                 "escalations": escalation_summary,
@@ -223,8 +237,8 @@ def compute_weeks(
                     week=week,
                     summary=summary,
                     sessions=session_parts.get(key, empty_sessions),
-                    waiting=waits,
-                    pending=pend,
+                    waiting=waiting.get(key, empty_waiting),
+                    pending=pending.get(key, empty_pending),
                     unmapped=unmapped.get(key, empty_unmapped),
                     extras={
                         "manager_merged_pr_share": code["manager_merged_pr_share"],
