@@ -78,12 +78,29 @@ def local_monday(column: str, zone: ZoneInfo) -> pl.Expr:
 
 def in_weeks(frame: FrameT, column: str, weeks: pl.DataFrame, zone: ZoneInfo) -> FrameT:
     """The rows whose `column` falls in one of the weeks, with that week's label ("in the week":
-    at or after its start, before its end).  Works eagerly or lazily, like its input."""
-    mondays = weeks.select("week", pl.col("monday").alias("_monday"))
-    tagged = frame.filter(pl.col(column).is_not_null()).with_columns(_monday=local_monday(column, zone))
+    at or after its start, before its end).  Works eagerly or lazily, like its input.
+
+    The weeks' UTC boundaries already carry the time zone (a DST week is 167 or 169 hours), so a
+    binary search over them places each time without converting it to local time.
+    """
+    bounds = sorted({*weeks.get_column("start").to_list(), *weeks.get_column("end").to_list()})
+    slots = pl.DataFrame(
+        {
+            "_slot": [bounds.index(start) + 1 for start in weeks.get_column("start").to_list()],
+            "week": weeks.get_column("week").to_list(),
+            "_end": weeks.get_column("end").to_list(),
+        },
+        schema={"_slot": pl.UInt32, "week": pl.String, "_end": UTC_TIME},
+    )
+    tagged = frame.filter(pl.col(column).is_not_null()).with_columns(
+        _slot=pl.lit(pl.Series(bounds, dtype=UTC_TIME)).search_sorted(pl.col(column), side="right")
+    )
     if isinstance(tagged, pl.LazyFrame):
-        return tagged.join(mondays.lazy(), on="_monday", how="inner").drop("_monday")  # type: ignore[return-value]
-    return tagged.join(mondays, on="_monday", how="inner").drop("_monday")  # type: ignore[return-value]
+        joined = tagged.join(slots.lazy(), on="_slot", how="inner")
+    else:
+        joined = tagged.join(slots, on="_slot", how="inner")
+    # A slot between two weeks that do not touch starts at a week's end: keep times before it.
+    return joined.filter(pl.col(column) < pl.col("_end")).drop("_slot", "_end")  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
