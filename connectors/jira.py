@@ -77,6 +77,9 @@ MAX_RATE_LIMIT_WAIT_SECONDS = 900.0
 TIMEOUT_SECONDS = 60.0
 RETRIABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
+# No answer, or an answer cut off mid-body (fewer bytes than its Content-Length: requests raises
+# ChunkedEncodingError, which is neither a ConnectionError nor a Timeout): both are retried.
+BROKEN_TRANSPORT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
 
 def _utc_now() -> datetime:
@@ -139,7 +142,7 @@ class JiraClient:
                 if error.response is None:
                     raise TransientError(f"Jira at {self.url} gave no answer to {path}") from None
                 response = error.response
-            except (requests.ConnectionError, requests.Timeout) as error:
+            except BROKEN_TRANSPORT as error:
                 if attempt == self.max_attempts:
                     raise TransientError(
                         f"Jira at {self.url} did not answer {path} ({type(error).__name__}) "
