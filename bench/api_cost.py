@@ -32,7 +32,7 @@ from connectors.jira import jira_client
 from core.config import Config, parse_config
 from core.state import SyncState
 from core.store import Store
-from flows.sync_github import sync_github_repo
+from flows.sync_github import probe_github_repos, sync_github_repo
 from flows.sync_jira import sync_jira_project
 
 SCENARIOS = ("cold", "no change", "1 % changed")
@@ -72,13 +72,20 @@ def _no_sleep(_: float) -> None:
 
 
 def connector_github(org: SyncOrg, api: str, root: Path, now: datetime) -> tuple[int, int]:
-    """Sync every repo through the connector; returns (requests it counted, PRs written)."""
+    """Sync every repo through the connector as the sync flow does — the probe, then each repo it
+    did not find unchanged; returns (requests it counted, PRs written)."""
     config = _config(org, api)
     store = Store(root)
     state = SyncState(store)
     client = github_client(config, TOKEN, sleep=_no_sleep, now=lambda: now)
+    repos = list(org.repos)
+    probe = probe_github_repos(
+        config, repos, store, state, TOKEN, now=lambda: now, sleep=_no_sleep, client=client
+    )
     written = 0
-    for repo in org.repos:
+    for repo in repos:
+        if repo in probe.unchanged:
+            continue
         result = sync_github_repo(
             config, repo, store, state, TOKEN, now=lambda: now, sleep=_no_sleep, client=client
         )

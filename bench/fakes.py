@@ -263,12 +263,33 @@ class FakeGithub:
 
     def _graphql(self, body: dict[str, Any]) -> Reply:
         variables = body.get("variables") or {}
+        if "owner" not in variables:  # repositories named in field arguments, several under aliases
+            result = execute(
+                github_schema(),
+                self._document(body["query"]),
+                root_value={"repository": lambda owner, name, **_: self._repository(f"{owner}/{name}")},
+                variable_values=variables,
+                field_resolver=_resolve,
+            )
+            assert not result.errors, result.errors  # type: ignore[union-attr]
+            return self._json(200, {"data": result.data}, {"X-RateLimit-Resource": "graphql"})  # type: ignore[union-attr]
         full = f"{variables.get('owner')}/{variables.get('name')}"
-        repo = self.org.repos.get(full)
-        if repo is None:
+        if full not in self.org.repos:
             return self._json(
                 200, {"data": {"repository": None}, "errors": [{"type": "NOT_FOUND", "message": full}]}
             )
+        result = execute(
+            github_schema(),
+            self._document(body["query"]),
+            root_value={"repository": lambda **_: self._repository(full)},
+            variable_values=variables,
+            field_resolver=_resolve,
+        )
+        assert not result.errors, result.errors  # type: ignore[union-attr]
+        return self._json(200, {"data": result.data}, {"X-RateLimit-Resource": "graphql"})  # type: ignore[union-attr]
+
+    def _repository(self, full: str) -> dict[str, Any]:
+        repo = self.org.repos[full]
 
         def history(since: str | None = None, **page: Any) -> dict[str, Any]:
             floor = _since(since)
@@ -282,20 +303,11 @@ class FakeGithub:
             pulls = sorted(repo.pulls.values(), key=lambda p: (p.updated, p.number), reverse=True)
             return _connection([_pull_node(full, p) for p in pulls], **page)
 
-        node = {
+        return {
             "defaultBranchRef": {"name": "main", "target": {"__typename": "Commit", "history": history}},
             "pullRequests": pull_requests,
             "pullRequest": lambda number: _pull_node(full, repo.pulls[number]),
         }
-        result = execute(
-            github_schema(),
-            self._document(body["query"]),
-            root_value={"repository": lambda **_: node},
-            variable_values=variables,
-            field_resolver=_resolve,
-        )
-        assert not result.errors, result.errors  # type: ignore[union-attr]
-        return self._json(200, {"data": result.data}, {"X-RateLimit-Resource": "graphql"})  # type: ignore[union-attr]
 
     # REST
 

@@ -18,7 +18,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -170,8 +170,12 @@ class GithubClient:
                 f"not {self.base_url}; the token is not sent there"
             )
 
-    def graphql(self, query: str, variables: Mapping[str, Any]) -> dict[str, Any]:
-        """Run one GraphQL query; errors in a 200 answer are raised, never returned as empty data."""
+    def graphql(self, query: str, variables: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
+        """Run one GraphQL query; errors in a 200 answer are raised, never returned as empty data.
+
+        With `partial`, an answer whose only errors are repositories GitHub could not resolve or
+        refused (`NOT_FOUND`/`FORBIDDEN` with a path; their fields come back null) is returned.
+        """
         body: dict[str, Any] = {"query": query, "variables": dict(variables)}
 
         def send() -> tuple[dict[str, Any], Any]:
@@ -182,7 +186,7 @@ class GithubClient:
                     "transient", "GitHub answered a GraphQL query with something that is not GraphQL"
                 )
             errors = data.get("errors")
-            if errors:
+            if errors and not (partial and isinstance(data.get("data"), dict) and _unresolved_only(errors)):
                 raise _graphql_failure(errors, headers)
             return headers, data["data"]
 
@@ -421,6 +425,14 @@ def _graphql_failure(errors: list[Any], headers: Mapping[str, Any]) -> _Failure:
         return _Failure("transient", f"GitHub GraphQL: {message}", lowered_headers)
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return _Failure("fatal", f"GitHub GraphQL error: {message}{more}", lowered_headers)
+
+
+def _unresolved_only(errors: list[Any]) -> bool:
+    """True when every error names a path GitHub left null for want of access or existence."""
+    return all(
+        isinstance(error, dict) and error.get("type") in ("NOT_FOUND", "FORBIDDEN") and error.get("path")
+        for error in errors
+    )
 
 
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
@@ -686,6 +698,62 @@ def rest_pages(
     except EmptyRepository:
         final.note = "repository is empty"
     yield final
+
+
+@dataclass(frozen=True)
+class ProbeTarget:
+    """A repo to probe, with the start of its default-branch commit window."""
+
+    repo: str
+    commits_since: datetime
+
+
+@dataclass
+class RepoProbe:
+    """What one probe saw of a repo: its newest pull requests by update (number, updatedAt),
+    newest first, and the oids of the default branch's commits since `commits_since` (None for an
+    empty repository); `more_*` says the list was cut at `PROBE_DEPTH`."""
+
+    pull_requests: list[tuple[int, datetime]]
+    more_pull_requests: bool
+    branch_commits: list[str] | None
+    more_branch_commits: bool
+
+
+def probe_repositories(client: GithubClient, targets: Sequence[ProbeTarget]) -> dict[str, RepoProbe]:
+    """One GraphQL request for up to `PROBE_BATCH_SIZE` repos, each under its own alias.
+
+    Repos GitHub could not resolve (not found, not visible) are left out of the answer, so their
+    own sync reports them. Raises SourceError (GraphqlUnavailable among them) when the request fails.
+    """
+    if len(targets) > queries.PROBE_BATCH_SIZE:
+        raise ValueError(f"at most {queries.PROBE_BATCH_SIZE} repos per probe")
+    if not targets:
+        return {}
+    variables: dict[str, Any] = {}
+    for index, target in enumerate(targets):
+        owner, name = target.repo.split("/", 1)
+        variables.update(
+            {f"owner{index}": owner, f"name{index}": name, f"since{index}": iso(target.commits_since)}
+        )
+    data = client.graphql(queries.repositories_probe(len(targets)), variables, partial=True)
+    found: dict[str, RepoProbe] = {}
+    for index, target in enumerate(targets):
+        repository = data.get(queries.probe_alias(index))
+        if not isinstance(repository, dict):
+            continue
+        pulls = repository["pullRequests"]
+        listed = [(int(node["number"]), parse_time(node["updatedAt"])) for node in pulls["nodes"]]
+        if any(updated is None for _, updated in listed):
+            continue  # not comparable with a cursor: let the repo's own sync read it
+        history = _history(repository.get("defaultBranchRef"))
+        found[target.repo] = RepoProbe(
+            pull_requests=[(number, updated) for number, updated in listed if updated is not None],
+            more_pull_requests=bool(pulls["pageInfo"]["hasNextPage"]),
+            branch_commits=None if history is None else [str(node["oid"]) for node in history["nodes"]],
+            more_branch_commits=history is not None and bool(history["pageInfo"]["hasNextPage"]),
+        )
+    return found
 
 
 def github_client(

@@ -118,8 +118,47 @@ PULL_REQUEST_CONNECTION_PAGE: dict[str, str] = {
     "commits": _connection_page("commits", "", _COMMITS_SELECTION),
 }
 
+# The probe: per repository, the newest pull requests by update and the default branch's commits
+# since its commit cursor — enough to tell, for many repos in one request, that a full sync would
+# find nothing new. Both lists are short; a repo with more in its window is simply synced.
+PROBE_DEPTH = 20
+PROBE_BATCH_SIZE = 25  # repositories per probe request, each under its own alias
+
+
+def probe_alias(index: int) -> str:
+    return f"repo{index}"
+
+
+def repositories_probe(count: int) -> str:
+    """The probe query for `count` repositories, with variables `owner<i>`, `name<i>`, `since<i>`."""
+    variables = ", ".join(
+        f"$owner{i}: String!, $name{i}: String!, $since{i}: GitTimestamp" for i in range(count)
+    )
+    selections = "".join(
+        f"""
+  {probe_alias(i)}: repository(owner: $owner{i}, name: $name{i}) {{
+    pullRequests(first: {PROBE_DEPTH}, orderBy: {{field: UPDATED_AT, direction: DESC}}) {{
+      pageInfo {{ hasNextPage }}
+      nodes {{ number updatedAt }}
+    }}
+    defaultBranchRef {{
+      target {{
+        __typename
+        ... on Commit {{
+          history(first: {PROBE_DEPTH}, since: $since{i}) {{ pageInfo {{ hasNextPage }} nodes {{ oid }} }}
+        }}
+      }}
+    }}
+  }}"""
+        for i in range(count)
+    )
+    return f"query RepositoriesProbe({variables}) {{{selections}\n}}\n"
+
+
 ALL_QUERIES: dict[str, str] = {
     "PullRequestsPage": PULL_REQUESTS_PAGE,
     "BranchHistoryPage": BRANCH_HISTORY_PAGE,
     **{f"PullRequest:{name}": text for name, text in PULL_REQUEST_CONNECTION_PAGE.items()},
+    "RepositoriesProbe:1": repositories_probe(1),
+    f"RepositoriesProbe:{PROBE_BATCH_SIZE}": repositories_probe(PROBE_BATCH_SIZE),
 }

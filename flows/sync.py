@@ -1,9 +1,12 @@
 """The `sync` flow: GitHub and Jira into the store, one task per repo and per Jira project.
 
 Tasks resolve their own token from the config's reference, so no secret is ever a task
-parameter (Prefect records and may hash parameters). Only TransientError is retried; a refused
-token, a missing repo, a permission or an exhausted rate limit fails that task at once, and the
-other repos and projects carry on. The run then fails naming each repo/project that failed.
+parameter (Prefect records and may hash parameters). Before the GitHub repo tasks, one probe
+task asks GitHub about many repos at once; the repos it finds unchanged are recorded as synced
+and get no task. If the probe fails, every repo is synced as without it. Only TransientError is
+retried; a refused token, a missing repo, a permission or an exhausted rate limit fails that task
+at once, and the other repos and projects carry on. The run then fails naming each repo/project
+that failed.
 """
 
 from __future__ import annotations
@@ -82,6 +85,27 @@ def sync_repo(config: Config, repo: str, since: datetime | None = None) -> str:
     return _finished("github", repo, result)
 
 
+@task(name="probe-github-repos", cache_policy=NO_CACHE, task_run_name="github probe")
+def probe_repos(config: Config, repos: list[str], since: datetime | None = None) -> list[str]:
+    """The repos with nothing new since their last sync (already recorded as synced)."""
+    assert config.github is not None
+    token = resolve_secret(config.github.token)
+    store = Store(config.store_path)
+    probe = _syncer("flows.sync_github", "probe_github_repos")
+    result = probe(
+        config, repos, store, SyncState(store), token, since=since, progress=_progress("github", "probe")
+    )
+    if result.requests:
+        get_run_logger().info(
+            "github: %d of %d repos unchanged since their last sync (%d probe requests)%s",
+            len(result.unchanged),
+            len(repos),
+            result.requests,
+            f"; {result.note}" if result.note else "",
+        )
+    return list(result.unchanged)
+
+
 @task(
     name="sync-jira-project",
     retries=SYNC_RETRIES,
@@ -115,31 +139,52 @@ def run_sync(config: Config, since: date | datetime | None = None, runner: Any =
     line per failed repo/project."""
     logger = get_run_logger()
     start = _since(since)
-    jobs: list[tuple[str, Any, dict[str, Any]]] = []
-    if config.github is not None:
-        jobs += [
-            (f"github {repo}", sync_repo, {"config": config, "repo": repo, "since": start})
-            for repo in config.all_repos()
-        ]
-    if config.jira is not None:
-        jobs += [
-            (f"jira {p}", sync_project, {"config": config, "project": p, "since": start})
-            for p in config.all_projects()
-        ]
-    if not jobs:
+    repos = config.all_repos() if config.github is not None else []
+    projects = config.all_projects() if config.jira is not None else []
+    if not repos and not projects:
         logger.warning("nothing to sync: the config lists no GitHub repos and no Jira projects")
         return []
     if runner is None:
         with task_runner(config) as own_runner:
             return run_sync(config, since, own_runner)
-    futures: list[tuple[str, PrefectFuture[Any]]] = [
-        (label, runner.submit(job, parameters=params)) for label, job, params in jobs
+    # The probe goes first in the queue; the Jira projects do not wait for it.
+    probe = (
+        runner.submit(probe_repos, parameters={"config": config, "repos": repos, "since": start})
+        if repos
+        else None
+    )
+    jira: list[tuple[str, PrefectFuture[Any]]] = [
+        (
+            f"jira {p}",
+            runner.submit(sync_project, parameters={"config": config, "project": p, "since": start}),
+        )
+        for p in projects
     ]
+    unchanged = _unchanged_repos(probe)
+    futures = [
+        (
+            f"github {repo}",
+            runner.submit(sync_repo, parameters={"config": config, "repo": repo, "since": start}),
+        )
+        for repo in repos
+        if repo not in unchanged
+    ] + jira
     wait([future for _, future in futures])
     failures = [f"{label}: {_reason(f.state)}" for label, f in futures if not f.state.is_completed()]
     for line in failures:
         logger.error("sync failed: %s", line)
     return failures
+
+
+def _unchanged_repos(probe: PrefectFuture[Any] | None) -> set[str]:
+    """The repos the probe recorded as synced; none when it failed (they are all synced in full)."""
+    if probe is None:
+        return set()
+    probe.wait()
+    if not probe.state.is_completed():
+        get_run_logger().warning("github probe failed (%s); syncing every repo", _reason(probe.state))
+        return set()
+    return set(probe.result())
 
 
 def _reason(state: State[Any]) -> str:

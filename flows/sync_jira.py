@@ -26,6 +26,9 @@ from core.state import SyncState
 from core.store import Store
 
 SOURCE = "jira"
+# Rows (issues, changelog rows and comments together) buffered before one upsert per table: each
+# upsert rewrites the whole table file, so writing per search page would rewrite it per page.
+FLUSH_ROWS = 20_000
 
 
 @dataclass
@@ -107,15 +110,24 @@ def _complete(client: JiraClient, issue: Mapping[str, Any], base_url: str, key: 
         raise _unexpected(key, base_url, error) from None
 
 
-def _write(store: Store, rows: JiraRows, keys: list[str]) -> None:
+def _write(store: Store, buffered: Mapping[str, JiraRows]) -> None:
     """Replace the issues' events and comments as a set, then the issue rows.
 
     The issue row goes last: its `updated_at` tells the next sync the issue is complete.
     """
-    scope = pl.DataFrame({"key": keys}, schema={"key": pl.String})
+    if not buffered:
+        return
+    rows = JiraRows()
+    for issue in buffered.values():
+        rows.extend(issue)
+    scope = pl.DataFrame({"key": list(buffered)}, schema={"key": pl.String})
     store.upsert("issue_events", _frame("issue_events", rows.issue_events), replace_scope=scope)
     store.upsert("comments", _frame("comments", rows.comments), replace_scope=scope)
     store.upsert("issues", _frame("issues", rows.issues))
+
+
+def _row_count(rows: JiraRows) -> int:
+    return len(rows.issues) + len(rows.issue_events) + len(rows.comments)
 
 
 def sync_jira_project(
@@ -131,12 +143,14 @@ def sync_jira_project(
     sleep: Callable[[float], None] = time.sleep,
     progress: Callable[[str], None] | None = None,
     client: JiraClient | None = None,
+    flush_rows: int = FLUSH_ROWS,
 ) -> ProjectSyncResult:
     """Bring one Jira project's issues, changelog rows and comments up to date in the store.
 
     `since` re-reads everything updated from then on (issues already stored are read again);
     without it the sync starts from the project's cursor. Pass `client` to share one client
-    (and its request count) between projects.
+    (and its request count) between projects. Rows are written every `flush_rows` rows and at
+    the end, before the cursor moves.
     """
     if config.jira is None:
         raise ValueError("the config has no [jira] section")
@@ -154,6 +168,10 @@ def sync_jira_project(
     first_seen: dict[str, datetime | None] = {}
     reread_floor: datetime | None = None
     issues = events = comments = unchanged = pages = 0
+    # Issue key -> its rows, not yet written; an issue read again (it changed while we paged)
+    # keeps only its latest reading, as if each reading had been written in turn.
+    buffered: dict[str, JiraRows] = {}
+    buffered_rows = 0
     for page in client.search_pages(project_jql(project, window_start), project):
         pages += 1
         rows = JiraRows()
@@ -170,17 +188,25 @@ def sync_jira_project(
             if updated is not None and known.get(key) == updated:
                 unchanged += 1
                 continue
-            rows.extend(_complete(client, issue, settings.url, key))
+            completed = _complete(client, issue, settings.url, key)
+            previous = buffered.pop(key, None)
+            if previous is not None:
+                buffered_rows -= _row_count(previous)
+            buffered[key] = completed
+            buffered_rows += _row_count(completed)
+            rows.extend(completed)
             keys.append(key)
-        if keys:
-            _write(store, rows, keys)
-            known.update({row["key"]: row["updated_at"] for row in rows.issues})
+        known.update({row["key"]: row["updated_at"] for row in rows.issues})
+        if buffered_rows >= flush_rows:
+            _write(store, buffered)
+            buffered, buffered_rows = {}, 0
         issues += len(keys)
         events += len(rows.issue_events)
         comments += len(rows.comments)
         if progress is not None:
-            progress(f"jira {project}: page {pages}, {issues} issues written, {unchanged} unchanged")
+            progress(f"jira {project}: page {pages}, {issues} issues read, {unchanged} unchanged")
 
+    _write(store, buffered)  # every row is in the store before the cursor moves
     new_cursor = started if reread_floor is None else min(started, reread_floor)
     state.set_cursor(SOURCE, project, new_cursor)
     notes = [f"{unchanged} unchanged"] if unchanged else []

@@ -425,6 +425,8 @@ class FakeGithub:
 
     def _graphql(self, body: dict[str, Any]) -> Reply:
         variables = body.get("variables") or {}
+        if "owner" not in variables:
+            return self._graphql_by_arguments(body)
         owner, name = variables.get("owner"), variables.get("name")
         repo = self.repos.get(f"{owner}/{name}")
         if repo is None:
@@ -452,6 +454,33 @@ class FakeGithub:
         )
         assert not result.errors, result.errors
         return self._json(200, {"data": result.data}, {"X-RateLimit-Resource": "graphql"})
+
+    def _graphql_by_arguments(self, body: dict[str, Any]) -> Reply:
+        """A query naming its repositories in field arguments (several under aliases): each is
+        resolved on its own; one that does not exist is null, with a NOT_FOUND error at its path."""
+
+        def repository(owner: str, name: str, **_: Any) -> dict[str, Any]:
+            repo = self.repos.get(f"{owner}/{name}")
+            if repo is None:
+                raise LookupError(f"Could not resolve to a Repository with the name '{owner}/{name}'.")
+            return _repository_node(f"{owner}/{name}", repo)
+
+        result = graphql_sync(
+            github_schema(),
+            body["query"],
+            root_value={"repository": repository},
+            variable_values=body.get("variables") or {},
+            field_resolver=_resolve,
+        )
+        errors = [
+            {"type": "NOT_FOUND", "path": error.path, "message": error.message}
+            for error in result.errors or []
+        ]
+        assert all(isinstance(e.original_error, LookupError) for e in result.errors or []), result.errors
+        payload: dict[str, Any] = {"data": result.data}
+        if errors:
+            payload["errors"] = errors
+        return self._json(200, payload, {"X-RateLimit-Resource": "graphql"})
 
     def _rest(self, path: str, query: dict[str, str]) -> Reply:
         match = re.fullmatch(r"/repos/([^/]+/[^/]+)(/.*)?", path)

@@ -22,7 +22,7 @@ from core.config import Config, parse_config
 from core.schemas import GITHUB_TABLES
 from core.state import SyncState
 from core.store import Store
-from flows.sync_github import RepoSyncResult, sync_github_repo
+from flows.sync_github import FLUSH_ROWS, RepoSyncResult, sync_github_repo
 from tests.connectors.github_fake import NOW, TOKEN, FakeGithub, Reply, load, standard_repo
 
 REPO = "acme/churn-model"
@@ -58,7 +58,7 @@ class Run:
         self.sleeps: list[float] = []
         self.messages: list[str] = []
 
-    def __call__(self) -> RepoSyncResult:
+    def __call__(self, **options: Any) -> RepoSyncResult:
         return sync_github_repo(
             self.config,
             REPO,
@@ -68,6 +68,7 @@ class Run:
             now=lambda: NOW,
             sleep=self.sleeps.append,
             progress=self.messages.append,
+            **options,
         )
 
     def nothing_written(self) -> bool:
@@ -236,13 +237,15 @@ def test_persistent_fault_gives_up_with_a_transient_error(
     assert run.nothing_written()
 
 
-def test_fault_on_a_later_page_keeps_the_cursor(tmp_path: Path, fake: FakeGithub) -> None:
+@pytest.mark.parametrize("flush_rows", [1, FLUSH_ROWS])
+def test_fault_on_a_later_page_keeps_the_cursor(tmp_path: Path, fake: FakeGithub, flush_rows: int) -> None:
     fake.fault("page=2", FAULTS["502"], times=99)
     run = Run(tmp_path, "rest")
     with pytest.raises(TransientError, match="502"):
-        run()
-    assert run.store.read("pull_requests").height == 3  # page 1 is stored...
-    assert SyncState(run.store).cursor("github", REPO) is None  # ...but not claimed as synced
+        run(flush_rows=flush_rows)
+    # Page 1 is stored when rows are flushed per page, still buffered (not written) otherwise...
+    assert run.store.read("pull_requests").height == (3 if flush_rows == 1 else 0)
+    assert SyncState(run.store).cursor("github", REPO) is None  # ...and never claimed as synced
 
 
 # -- GraphQL errors, refusals ----------------------------------------------------------------------

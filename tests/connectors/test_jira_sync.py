@@ -35,7 +35,7 @@ from connectors.jira import SEARCH_FIELDS
 from core.config import Config, parse_config
 from core.state import SyncState
 from core.store import Store
-from flows.sync_jira import ProjectSyncResult, project_jql, sync_jira, sync_jira_project
+from flows.sync_jira import FLUSH_ROWS, ProjectSyncResult, project_jql, sync_jira, sync_jira_project
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "jira"
 CLOUD_URL = "https://acme.atlassian.net"
@@ -639,7 +639,7 @@ def test_malformed_json_stops_cleanly_and_a_rerun_completes(tmp_path: Path, mock
 
     run.fake.search = second_page_broken  # type: ignore[method-assign]
     with pytest.raises(TransientError, match="malformed JSON"):
-        run.sync()
+        run.sync(flush_rows=1)  # rows written after every page
     # Page 1 is in the store whole (DS-2 with all 250 events), page 2 not at all; no cursor yet.
     assert run.store.read("issues")["key"].to_list() == ["DS-1", "DS-2"]
     assert run.store.read("issue_events").filter(pl.col("key") == "DS-2").height == 250
@@ -666,8 +666,11 @@ def test_unexpected_issue_shape_is_a_source_error_and_nothing_is_written(tmp_pat
     assert store.read("issues").height == 0
 
 
+@pytest.mark.parametrize("flush_rows", [1, FLUSH_ROWS])
 @pytest.mark.parametrize("flavor", ["cloud", "server"])
-def test_interrupted_sync_rerun_equals_an_uninterrupted_one(tmp_path: Path, mock: Any, flavor: str) -> None:
+def test_interrupted_sync_rerun_equals_an_uninterrupted_one(
+    tmp_path: Path, mock: Any, flavor: str, flush_rows: int
+) -> None:
     whole = run_for(tmp_path / "whole", flavor, mock)
     whole.sync()
     mock.reset()  # the same site again, now failing after the first search page
@@ -675,9 +678,10 @@ def test_interrupted_sync_rerun_equals_an_uninterrupted_one(tmp_path: Path, mock
     broken = run_for(tmp_path / "broken", flavor, mock)
     broken.fake.down_after_search_pages = 1
     with pytest.raises(TransientError, match="did not answer"):
-        broken.sync()
+        broken.sync(flush_rows=flush_rows)
     assert len(broken.sleeps) == 5  # retried with (recorded, not real) sleeps, then gave up
-    assert broken.store.read("issues")["key"].to_list() == ["DS-1", "DS-2"]
+    # Written per page, page 1 is in the store; buffered to the end, nothing is.
+    assert broken.store.read("issues")["key"].to_list() == (["DS-1", "DS-2"] if flush_rows == 1 else [])
     assert broken.state.cursor("jira", "DS") is None
 
     broken.fake.down_after_search_pages = None

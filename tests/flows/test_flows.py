@@ -21,6 +21,7 @@ from core.config import load_config
 from core.weeks import Week
 from flows.cli import app
 from flows.demo_data import write_demo_workspace
+from flows.sync_github import ProbeResult
 from tests.flows.workspace import write_workspace
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -127,7 +128,16 @@ def test_sync_retries_only_transient_errors_and_names_the_failures(
         assert (user, token) == (None, "jira-test-token")
         raise NotFound(f"Jira project {project} does not exist or is not visible")
 
-    monkeypatch.setitem(sys.modules, "flows.sync_github", types.SimpleNamespace(sync_github_repo=fake_github))
+    def fake_probe(config: Any, repos: list[str], store: Any, state: Any, token: str, **kwargs: Any) -> Any:
+        calls.append(("probe", ",".join(repos)))
+        assert token == "gh-test-token"
+        return ProbeResult(unchanged=[], probed=len(repos), requests=1)
+
+    monkeypatch.setitem(
+        sys.modules,
+        "flows.sync_github",
+        types.SimpleNamespace(sync_github_repo=fake_github, probe_github_repos=fake_probe),
+    )
     monkeypatch.setitem(sys.modules, "flows.sync_jira", types.SimpleNamespace(sync_jira_project=fake_jira))
     monkeypatch.setattr(flows.sync, "sync_repo", flows.sync.sync_repo.with_options(retry_delay_seconds=0))
     monkeypatch.setattr(
@@ -150,7 +160,36 @@ def test_sync_retries_only_transient_errors_and_names_the_failures(
         ("github", "acme/churn"),
         ("github", "acme/features"),
         ("jira", "DS"),
+        ("probe", "acme/churn,acme/features"),
     ]
+
+
+@pytest.mark.parametrize("probe_fails", [False, True])
+def test_sync_gives_no_task_to_a_repo_the_probe_found_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, probe_fails: bool
+) -> None:
+    synced: list[str] = []
+
+    def fake_github(config: Any, repo: str, store: Any, state: Any, token: str, **kwargs: Any) -> str:
+        synced.append(repo)
+        return "0 pull requests"
+
+    def fake_probe(config: Any, repos: list[str], store: Any, state: Any, token: str, **kwargs: Any) -> Any:
+        if probe_fails:
+            raise RuntimeError("the probe broke")
+        return ProbeResult(unchanged=["acme/churn"], probed=len(repos), requests=1)
+
+    monkeypatch.setitem(
+        sys.modules,
+        "flows.sync_github",
+        types.SimpleNamespace(sync_github_repo=fake_github, probe_github_repos=fake_probe),
+    )
+    monkeypatch.setenv("GITHUB_TOKEN", "gh-test-token")
+    config = write_workspace(tmp_path, jira="# no jira")
+    code, stdout, stderr = radar("sync", "--config", str(config))
+    assert (code, stderr) == (0, ""), stdout
+    # A failed probe costs nothing but the probe: every repo is synced as without it.
+    assert sorted(synced) == (["acme/churn", "acme/features"] if probe_fails else ["acme/features"])
 
 
 def test_dask_runner_gives_the_same_metrics_as_threads(tmp_path: Path) -> None:

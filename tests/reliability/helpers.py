@@ -16,7 +16,7 @@ from core.config import Config, parse_config
 from core.schemas import PRIMARY_KEYS
 from core.state import SyncState
 from core.store import Store
-from flows.sync_github import RepoSyncResult, sync_github_repo
+from flows.sync_github import FLUSH_ROWS, RepoSyncResult, sync_github_repo
 from tests.connectors.github_fake import NOW, TOKEN, FakeGithub, Fault, Reply
 
 REPO = "acme/churn-model"
@@ -70,6 +70,7 @@ class GithubRun:
         self.sleeps: list[float] = []
         self.messages: list[str] = []
         self.now = NOW
+        self.flush_rows = FLUSH_ROWS
 
     def __call__(self, repo: str = REPO, token: str = TOKEN) -> RepoSyncResult:
         return sync_github_repo(
@@ -81,6 +82,7 @@ class GithubRun:
             now=lambda: self.now,
             sleep=self.sleeps.append,
             progress=self.messages.append,
+            flush_rows=self.flush_rows,
         )
 
     def cursor(self, repo: str = REPO) -> datetime | None:

@@ -137,8 +137,8 @@ def test_secondary_limit_that_persists_on_page_2_is_never_reported_as_success(
         assert [60 <= run.sleeps[0] <= 72, 120 <= run.sleeps[1] <= 144, 240 <= run.sleeps[2] <= 288] == [
             True
         ] * 3  # one minute, doubling, with jitter
-    assert run.store.read("pull_requests").height == 3  # page 1 is stored...
-    assert run.cursor() is None  # ...but the repo is not claimed as synced
+    assert run.store.read("pull_requests").height == 0  # page 1 was buffered, never written...
+    assert run.cursor() is None  # ...and the repo is not claimed as synced
 
 
 def test_secondary_limit_asking_for_more_than_the_maximum_wait_stops_at_once(

@@ -30,6 +30,9 @@ from tests.reliability.helpers import (
 # 15 PRs in pages of 3: page 3 is GraphQL request 3, REST request 21 (page 1, 3 x reviews/events/
 # commits, page 2, 3 x the same, page 3).
 PAGE_3 = {"graphql": 3, "rest": 21}
+# Rows are written every `flush_rows` rows and at the end: 1 writes every page as it arrives,
+# the default (far more than these repos hold) writes once, at the end.
+FLUSHES = {"per page": 1, "at the end": None}
 
 
 @pytest.fixture
@@ -54,10 +57,11 @@ def same_updated_at(repo: Repo) -> Repo:
 # -- GitHub ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("flush", sorted(FLUSHES))
 @pytest.mark.parametrize("shape", ["distinct", "same updated_at"])
 @pytest.mark.parametrize("api", ["graphql", "rest"])
 def test_github_killed_after_page_2_of_5_then_rerun_equals_a_clean_run(
-    tmp_path: Path, rsps: responses.RequestsMock, api: str, shape: str
+    tmp_path: Path, rsps: responses.RequestsMock, api: str, shape: str, flush: str
 ) -> None:
     repo = standard_repo(15)
     fake = github(rsps, same_updated_at(repo) if shape == "same updated_at" else repo)
@@ -67,9 +71,11 @@ def test_github_killed_after_page_2_of_5_then_rerun_equals_a_clean_run(
     fake.log.clear()
     fake.reply_at[PAGE_3[api]] = Killed()
     run = GithubRun(tmp_path, api)
+    run.flush_rows = FLUSHES[flush] or run.flush_rows
     with pytest.raises(Killed):
         run()
-    assert run.store.read("pull_requests").height == 6  # pages 1 and 2 are durable
+    # Flushed per page, pages 1 and 2 are durable; flushed at the end, nothing is written yet.
+    assert run.store.read("pull_requests").height == (6 if flush == "per page" else 0)
     assert run.cursor() is None  # and nothing is claimed as synced
 
     run()
@@ -130,10 +136,11 @@ class Kill:
             raise Killed()
 
 
+@pytest.mark.parametrize("flush", sorted(FLUSHES))
 @pytest.mark.parametrize("same_updated", [False, True])
 @pytest.mark.parametrize("flavor", ["cloud", "server"])
 def test_jira_killed_after_page_2_of_5_then_rerun_equals_a_clean_run(
-    tmp_path: Path, rsps: responses.RequestsMock, flavor: str, same_updated: bool
+    tmp_path: Path, rsps: responses.RequestsMock, flavor: str, same_updated: bool, flush: str
 ) -> None:
     issues = five_issues(flavor, same_updated)
     clean = Run(tmp_path / "clean", flavor, FakeJira(flavor, issues, search_page=1), rsps)
@@ -142,9 +149,12 @@ def test_jira_killed_after_page_2_of_5_then_rerun_equals_a_clean_run(
 
     run = Run(tmp_path / "run", flavor, FakeJira(flavor, issues, search_page=1), rsps)
     run.fake.before_search_page = Kill()
+    flush_rows = {"flush_rows": FLUSHES[flush]} if FLUSHES[flush] else {}
     with pytest.raises(Killed):
-        run.sync()
-    assert run.store.read("issues").height == 2 and run.state.cursor("jira", "DS") is None
+        run.sync(**flush_rows)
+    # Flushed per page, pages 1 and 2 are durable; flushed at the end, nothing is written yet.
+    assert run.store.read("issues").height == (2 if flush == "per page" else 0)
+    assert run.state.cursor("jira", "DS") is None
 
     run.fake.before_search_page = None
     run.sync()
