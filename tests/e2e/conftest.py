@@ -1,0 +1,372 @@
+"""Session fixtures: the throwaway CA, and every `radar` run the tests look at.
+
+A `radar sync` process spends ~10 s starting Prefect's temporary server, so the runs are made once
+per session, two at a time (the machine has two cores), each scenario on its own pair of loopback
+services and its own PREFECT_HOME; the tests then check what each run left behind.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from core.weeks import Week, last_complete_week
+from tests.connectors.github_fake import FakeGithub, Repo
+from tests.connectors.test_jira_sync import FakeJira
+from tests.e2e import dataset
+from tests.e2e.harness import Environment, Finished, kill_group, read_store, write_config
+from tests.e2e.server import DROP, TRUNCATE, Reply, Request, Service, html_502, json_reply
+from tests.e2e.tls import Certificates, make_certificates
+
+WEEK = last_complete_week(datetime.now(UTC), dataset.ZONE)
+CLOCK = dataset.Clock(WEEK.start)
+# One force-push time for the session, so every store built from the pushed dataset is identical.
+PUSHED_AT = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+PARALLEL_RUNS = 2
+
+
+class Scenario:
+    """A workspace (config, store, output), a PREFECT_HOME and a GitHub and a Jira service."""
+
+    def __init__(self, name: str, root: Path, certificates: Certificates) -> None:
+        self.name = name
+        self.folder = root / name
+        self.github = Service("github", certificates)
+        self.jira = Service("jira", certificates)
+        self.env = Environment(self.folder / "prefect-home", certificates.ca)
+        self.config_path: Path | None = None
+
+    def close(self) -> None:
+        self.github.close()
+        self.jira.close()
+
+    # the data behind the services
+    def serve(self, *, flavor: str = "cloud", force_pushed: bool = True, graphql: bool = True) -> None:
+        repos = dataset.github_repos(CLOCK)
+        if force_pushed:
+            dataset.force_push(repos, CLOCK, PUSHED_AT)
+        self.serve_github(repos, graphql=graphql)
+        self.serve_jira(flavor)
+
+    def serve_github(self, repos: dict[str, Repo], *, graphql: bool = True) -> FakeGithub:
+        fake = FakeGithub(self.github.url, graphql=graphql, reset_at=datetime.now(UTC) + timedelta(hours=1))
+        fake.repos = repos
+        self.github.reset(fake._answer)
+        return fake
+
+    def serve_jira(self, flavor: str) -> FakeJira:
+        issues = dataset.raw_issues(dataset.jira_issues(CLOCK), flavor, self.jira.url)
+        fake = FakeJira(flavor, issues)
+        fake.base = self.jira.url
+        fake.projects = {"DS", "OPS"}
+        fake.search_page = 2  # several search pages
+        fake.embedded_changelog = 3  # DS-2's four histories come from their own endpoint
+        fake.embedded_comments = 2  # and its three comments too
+        fake.comment_page = 2
+
+        def answer(request: Request) -> Reply:
+            if request.path.endswith("/serverInfo"):
+                deployment = "Cloud" if flavor == "cloud" else "Server"
+                return json_reply(200, {"baseUrl": self.jira.url, "deploymentType": deployment})
+            return fake.handle(request)
+
+        self.jira.reset(answer)
+        return fake
+
+    # radar
+    def configure(self, **options: Any) -> Path:
+        github_url = None if options.pop("github", True) is False else self.github.url
+        self.config_path = write_config(self.folder, github_url, self.jira.url, **options)
+        return self.config_path
+
+    def sync(self, **overrides: str) -> Finished:
+        assert self.config_path is not None
+        return self.env.run("sync", "--config", str(self.config_path), overrides=overrides)
+
+    def store(self) -> dict[str, pl.DataFrame]:
+        return read_store(self.folder / "data")
+
+    def counts(self) -> dict[str, list[str]]:
+        return {"github": list(self.github.lines), "jira": list(self.jira.lines)}
+
+    def server_errors(self) -> list[str]:
+        return self.github.errors + self.jira.errors
+
+
+# -- the runs -------------------------------------------------------------------------------------
+
+
+@dataclass
+class CleanRuns:
+    """A: first sync of version 1; B: after the force-push; C: nothing changed; then the report."""
+
+    first: Finished
+    pushed: Finished
+    again: Finished
+    report: Finished
+    stores: dict[str, dict[str, pl.DataFrame]]
+    requests: dict[str, dict[str, list[str]]]
+    output: Path
+    errors: list[str]
+
+
+def clean_runs(scenario: Scenario) -> CleanRuns:
+    scenario.serve(force_pushed=False)
+    scenario.configure()
+    stores, requests = {}, {}
+    first = scenario.sync()
+    stores["first"], requests["first"] = scenario.store(), scenario.counts()
+    errors = scenario.server_errors()
+    scenario.serve(force_pushed=True)
+    pushed = scenario.sync()
+    stores["pushed"], requests["pushed"] = scenario.store(), scenario.counts()
+    errors += scenario.server_errors()
+    scenario.serve(force_pushed=True)
+    again = scenario.sync()
+    stores["again"], requests["again"] = scenario.store(), scenario.counts()
+    errors += scenario.server_errors()
+    assert scenario.config_path is not None
+    report = scenario.env.run("report", "--config", str(scenario.config_path), "--week", WEEK.label)
+    return CleanRuns(first, pushed, again, report, stores, requests, scenario.folder / "out", errors)
+
+
+@dataclass
+class Kill:
+    """Where one run was killed: a description, the requests each service had seen, the exit status."""
+
+    where: str
+    requests: dict[str, list[str]]
+    returncode: int | None = None
+
+
+@dataclass
+class InterruptedRuns:
+    kills: list[Kill]
+    final: Finished
+    final_requests: dict[str, list[str]]
+    store: dict[str, pl.DataFrame]
+    errors: list[str]
+
+
+Condition = Callable[[int, str], bool]
+
+
+def run_and_kill(
+    scenario: Scenario, where: str, conditions: dict[str, Condition], *, hold: bool, after: float = 0.0
+) -> Kill:
+    """Start a sync; when every service has seen a request meeting its condition, SIGKILL the run.
+
+    With `hold` each such request waits unanswered until the kill (the client is blocked on the
+    network); without it the answer goes out and the kill follows `after` seconds later (the
+    client is busy with it: parsing, writing the store)."""
+    services = {"github": scenario.github, "jira": scenario.jira}
+    reached = {name: threading.Event() for name in conditions}
+    release = threading.Event()
+
+    def hook_for(name: str) -> Callable[[int, str], None]:
+        def hook(number: int, line: str) -> None:
+            if not reached[name].is_set() and conditions[name](number, line):
+                reached[name].set()
+                if hold:
+                    release.wait(60)
+
+        return hook
+
+    for name in conditions:
+        services[name].on_request = hook_for(name)
+    assert scenario.config_path is not None
+    process = scenario.env.start("sync", "--config", str(scenario.config_path))
+    deadline = time.monotonic() + 180
+    try:
+        while not all(event.is_set() for event in reached.values()):
+            if process.poll() is not None or time.monotonic() > deadline:
+                out, err = process.communicate()
+                raise AssertionError(
+                    f"{where}: the run ended (or stalled) before the kill point\n{err}\n{out[-3000:]}"
+                )
+            time.sleep(0.01)
+        time.sleep(after)
+    finally:
+        kill_group(process)
+        process.communicate()
+        release.set()
+        for service in services.values():
+            service.on_request = None
+    kill = Kill(where, scenario.counts(), process.returncode)
+    scenario.github.lines.clear()
+    scenario.jira.lines.clear()
+    return kill
+
+
+def interrupted_runs(scenario: Scenario) -> InterruptedRuns:
+    scenario.serve()
+    scenario.configure()
+    kills = [
+        run_and_kill(
+            scenario,
+            "GitHub blocked on its 3rd request, Jira waiting for DS-2's changelog",
+            {"github": lambda n, _: n >= 3, "jira": lambda _, line: "/issue/DS-2/changelog" in line},
+            hold=True,
+        ),
+        run_and_kill(
+            scenario,
+            "both services waiting on their 2nd request of the rerun",
+            {"github": lambda n, _: n >= 2, "jira": lambda n, _: n >= 2},
+            hold=True,
+        ),
+        run_and_kill(
+            scenario,
+            "50 ms after GitHub's 3rd answer of the run went out (client busy writing)",
+            {"github": lambda n, _: n >= 3},
+            hold=False,
+            after=0.05,
+        ),
+    ]
+    errors = scenario.server_errors()
+    final = scenario.sync()
+    return InterruptedRuns(
+        kills, final, scenario.counts(), scenario.store(), errors + scenario.server_errors()
+    )
+
+
+@dataclass
+class SingleRun:
+    finished: Finished
+    store: dict[str, pl.DataFrame]
+    requests: dict[str, list[str]]
+    errors: list[str]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def single_run(
+    scenario: Scenario, prepare: Callable[[Scenario], dict[str, Any] | None], **overrides: str
+) -> SingleRun:
+    extra = prepare(scenario) or {}
+    finished = scenario.sync(**overrides)
+    return SingleRun(finished, scenario.store(), scenario.counts(), scenario.server_errors(), extra)
+
+
+class Runs:
+    """Every run of the session, started at once on a small pool; `get(name)` waits for one."""
+
+    def __init__(
+        self, root: Path, certificates: Certificates, plan: dict[str, Callable[[Scenario], Any]]
+    ) -> None:
+        self.scenarios = {name: Scenario(name, root, certificates) for name in plan}
+        self.pool = ThreadPoolExecutor(max_workers=PARALLEL_RUNS, thread_name_prefix="radar-run")
+        self.futures: dict[str, Future[Any]] = {
+            name: self.pool.submit(job, self.scenarios[name]) for name, job in plan.items()
+        }
+
+    def get(self, name: str) -> Any:
+        return self.futures[name].result(timeout=600)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        for scenario in self.scenarios.values():
+            scenario.close()
+
+
+@pytest.fixture(scope="session")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
+    return make_certificates(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session")
+def week() -> Week:
+    return WEEK
+
+
+@pytest.fixture(scope="session")
+def clock() -> dataset.Clock:
+    return CLOCK
+
+
+# -- the scenarios -------------------------------------------------------------------------------
+
+SECONDARY_LIMIT = {
+    "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
+    "If you reach out to GitHub Support for help, please include the request ID "
+    "8F4C:2B1A:1D2E3F:4A5B6C:6745D0A1.",
+    "documentation_url": "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api"
+    "#about-secondary-rate-limits",
+}
+GRAPHQL_TIMEOUT = {
+    "data": None,
+    "errors": [
+        {
+            "message": "Something went wrong while executing your query. This may be the result of a "
+            "timeout, or it could be a GitHub bug. Please include "
+            "`C6D2:36A1:9B2F5E:A1B9C4:6745D0A2` when reporting this issue."
+        }
+    ],
+}
+
+
+def faulty(scenario: Scenario) -> dict[str, Any]:
+    """Every transient fault once, spread over the run so each retry meets a healthy server."""
+    scenario.serve()
+    scenario.configure()
+    github, jira = scenario.github, scenario.jira
+    faults = {
+        "github 429 Retry-After: 1": github.fault(
+            json_reply(429, SECONDARY_LIMIT, {"Retry-After": "1"}), at=1
+        ),
+        "github 403 secondary rate limit, Retry-After: 1": github.fault(
+            json_reply(403, SECONDARY_LIMIT, {"Retry-After": "1"}), at=2
+        ),
+        "github 502 with an HTML body": github.fault(html_502(), at=4),
+        "github dropped connection": github.fault(DROP, at=6),
+        "github truncated body": github.fault(TRUNCATE, at=8),
+        "github GraphQL 200 with errors": github.fault(json_reply(200, GRAPHQL_TIMEOUT), at=10),
+        "jira 429 Retry-After: 1": jira.fault(
+            json_reply(429, {"errorMessages": ["Rate limit exceeded."]}, {"Retry-After": "1"}), at=1
+        ),
+        "jira 502 with an HTML body": jira.fault(html_502(), at=3),
+        "jira dropped connection": jira.fault(DROP, at=5),
+        "jira truncated body": jira.fault(TRUNCATE, at=7),
+    }
+    return {"faults": faults}
+
+
+def rest_and_server(scenario: Scenario) -> None:
+    scenario.serve(flavor="server", graphql=False)  # GitHub Enterprise without GraphQL: REST
+    scenario.configure(flavor="server")
+
+
+def rejected(scenario: Scenario) -> None:
+    scenario.serve()
+    scenario.configure(projects=("DS", "NOPE"))
+
+
+def wrong_flavor(scenario: Scenario) -> None:
+    scenario.serve(flavor="cloud")
+    scenario.configure(flavor="server", projects=("DS",), github=False)
+
+
+REVOKED_TOKEN = "ghp_revoked_token_not_real_000000000000"
+
+PLAN: dict[str, Callable[[Scenario], Any]] = {
+    "clean": clean_runs,
+    "interrupted": interrupted_runs,
+    "faults": lambda s: single_run(s, faulty),
+    "rest_server": lambda s: single_run(s, rest_and_server),
+    "rejected": lambda s: single_run(s, rejected, GITHUB_TOKEN=REVOKED_TOKEN),
+    "wrong_flavor": lambda s: single_run(s, wrong_flavor),
+}
+
+
+@pytest.fixture(scope="session")
+def runs(tmp_path_factory: pytest.TempPathFactory, certificates: Certificates) -> Iterator[Runs]:
+    started = Runs(tmp_path_factory.mktemp("e2e"), certificates, PLAN)
+    yield started
+    started.close()

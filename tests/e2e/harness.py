@@ -1,0 +1,208 @@
+"""Run the installed `radar` command as a subprocess against the fake services, and read its store."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from core.schemas import PRIMARY_KEYS, SCHEMAS
+from core.store import Store
+from tests.connectors.github_fake import TOKEN as GITHUB_TOKEN
+
+RADAR = Path(sys.executable).parent / "radar"
+JIRA_USER = "radar@acme.example"
+JIRA_TOKEN = "e2e-jira-api-token"
+TABLES = tuple(SCHEMAS)
+
+PEOPLE = """
+[[people]]
+id = "nino"
+name = "Nino B."
+github = ["nino-b"]
+jira = ["5b10ac8d82e05b22cc7d4ef5", "nino.b"]
+emails = ["nino@acme.example"]
+
+[[people]]
+id = "ana"
+name = "Ana K."
+github = ["ana-k"]
+jira = ["5d53f3cbc6b9320d9ea5bdc2", "ana.k"]
+emails = ["ana@acme.example"]
+
+[[people]]
+id = "giorgi"
+name = "Giorgi M."
+github = ["giorgi-m"]
+jira = ["557058:f58131cb-b67d-43c7-b30d-6b58d40bd077", "giorgi.m"]
+
+[[people]]
+id = "luka"
+name = "Luka T."
+github = ["luka-t"]
+jira = ["712020:4a7c1e9d-3b0f-4f6e-9a51-8d2c6e0b7f13", "luka.t"]
+
+[[teams]]
+name = "Churn & Retention"
+manager = "nino"
+members = ["ana", "giorgi", "luka"]
+email_to = ["nino@acme.example"]
+jira_projects = ["DS"]
+"""
+
+
+def write_config(
+    folder: Path,
+    github_url: str | None,
+    jira_url: str | None,
+    *,
+    flavor: str = "cloud",
+    projects: tuple[str, ...] = ("DS", "OPS"),
+    api: str = "auto",
+) -> Path:
+    """A radar config for the fakes; the store and output live beside it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = [
+        'timezone = "Asia/Tbilisi"',
+        "work_hours_per_week = 40",
+        'store = "data"',
+        'output = "out"',
+        'bots = ["ci-robot"]',
+        "",
+        "[runner]",
+        "max_workers = 4",
+    ]
+    if github_url is not None:
+        parts += [
+            "[github]",
+            f'base_url = "{github_url}"',
+            'token = "env:GITHUB_TOKEN"',
+            'repos = ["acme/churn-model", "acme/feature-store"]',
+            f'api = "{api}"',
+            "page_size = 2",  # several pages from a small dataset
+        ]
+    if jira_url is not None:
+        parts += ["[jira]", f'url = "{jira_url}"', f'flavor = "{flavor}"', 'token = "env:JIRA_TOKEN"']
+        if flavor == "cloud":
+            parts.append('user = "env:JIRA_USER"')
+        parts += [
+            f"projects = {list(projects)!r}".replace("'", '"'),
+            'decision_statuses = ["Needs Decision"]',
+        ]
+    parts += [
+        "[delegation]",
+        'strategic = { labels = ["architecture", "strategy"], issue_types = ["Epic"] }',
+        'implementation = { labels = ["design", "planning"], components = ["modelling"] }',
+        'handover_labels = ["handover"]',
+        "[escalation]",
+        'labels = ["escalation", "needs-manager"]',
+        "[escalation.reasons]",
+        'stakeholder = "stakeholder-misalignment"',
+        'timeline-risk = "resource-timeline-risk"',
+        'model-anomaly = "unexplained-model-behaviour"',
+    ]
+    path = folder / "radar.toml"
+    path.write_text("\n".join(parts) + "\n" + PEOPLE, "utf-8")
+    return path
+
+
+@dataclass
+class Finished:
+    args: list[str]
+    code: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    def explain(self) -> str:
+        return (
+            f"radar {' '.join(self.args)} -> exit {self.code} in {self.seconds:.1f} s\n"
+            f"--- stderr ---\n{self.stderr}\n--- stdout (tail) ---\n{self.stdout[-4000:]}"
+        )
+
+
+class Environment:
+    """What every radar process gets: a private PREFECT_HOME, tokens, the throwaway CA."""
+
+    def __init__(self, prefect_home: Path, ca_bundle: Path) -> None:
+        self.prefect_home = prefect_home
+        self.ca_bundle = ca_bundle
+
+    def variables(self, **overrides: str) -> dict[str, str]:
+        keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ")
+        env = {name: os.environ[name] for name in keep if name in os.environ}
+        env.update(
+            {
+                "PREFECT_HOME": str(self.prefect_home),
+                "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                "PREFECT_LOGGING_LEVEL": "INFO",
+                "REQUESTS_CA_BUNDLE": str(self.ca_bundle),
+                "GITHUB_TOKEN": GITHUB_TOKEN,
+                "JIRA_USER": JIRA_USER,
+                "JIRA_TOKEN": JIRA_TOKEN,
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        env.update(overrides)
+        return env
+
+    def start(self, *args: str, overrides: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        """Start `radar ARGS` in its own process group (Prefect may start helpers of its own)."""
+        return subprocess.Popen(
+            [str(RADAR), *args],
+            env=self.variables(**(overrides or {})),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+
+    def run(self, *args: str, timeout: float = 240, overrides: dict[str, str] | None = None) -> Finished:
+        started = time.monotonic()
+        process = self.start(*args, overrides=overrides)
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_group(process)
+            stdout, stderr = process.communicate()
+            message = f"radar {' '.join(args)} ran over {timeout} s\n{stderr}\n{stdout[-4000:]}"
+            raise AssertionError(message) from None
+        return Finished(list(args), process.returncode, stdout, stderr, time.monotonic() - started)
+
+
+def kill_group(process: subprocess.Popen[str]) -> None:
+    """SIGKILL the process group this test started for `process` (and nothing else)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def read_store(root: Path) -> dict[str, pl.DataFrame]:
+    """Every table, sorted by its primary key (row order in a Parquet file means nothing)."""
+    store = Store(root)
+    return {name: store.read(name).sort(list(PRIMARY_KEYS[name]), nulls_last=True) for name in TABLES}
+
+
+def _rows(frame: pl.DataFrame) -> set[tuple[object, ...]]:
+    return {tuple(tuple(v) if isinstance(v, list) else v for v in row) for row in frame.rows()}
+
+
+def differences(left: dict[str, pl.DataFrame], right: dict[str, pl.DataFrame]) -> list[str]:
+    """Tables that differ, each with a sample of the rows only one side has."""
+    found = []
+    for name in TABLES:
+        a, b = left[name], right[name]
+        if a.equals(b):
+            continue
+        only_a, only_b = _rows(a) - _rows(b), _rows(b) - _rows(a)
+        found.append(
+            f"{name}: {a.height} vs {b.height} rows; only left: {sorted(map(str, only_a))[:4]}; "
+            f"only right: {sorted(map(str, only_b))[:4]}"
+        )
+    return found
