@@ -7,6 +7,8 @@ services and its own PREFECT_HOME; the tests then check what each run left behin
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,7 +25,7 @@ from core.weeks import Week, last_complete_week
 from tests.connectors.github_fake import FakeGithub, Repo
 from tests.connectors.test_jira_sync import FakeJira
 from tests.e2e import dataset
-from tests.e2e.harness import Environment, Finished, kill_group, read_store, write_config
+from tests.e2e.harness import RADAR, Environment, Finished, read_store, write_config
 from tests.e2e.server import DROP, TRUNCATE, Reply, Request, Service, html_502, json_reply
 from tests.e2e.tls import Certificates, make_certificates
 
@@ -44,6 +46,11 @@ class Scenario:
         self.jira = Service("jira", certificates)
         self.env = Environment(self.folder / "prefect-home", certificates.ca)
         self.config_path: Path | None = None
+        self.github_base = self.github.url  # GitHub Enterprise layout: <url>/api/v3
+
+    def enterprise(self) -> None:
+        """Serve GitHub as GitHub Enterprise does: REST under /api/v3, GraphQL at /api/graphql."""
+        self.github_base = f"{self.github.url}/api/v3"
 
     def close(self) -> None:
         self.github.close()
@@ -58,7 +65,8 @@ class Scenario:
         self.serve_jira(flavor)
 
     def serve_github(self, repos: dict[str, Repo], *, graphql: bool = True) -> FakeGithub:
-        fake = FakeGithub(self.github.url, graphql=graphql, reset_at=datetime.now(UTC) + timedelta(hours=1))
+        reset = datetime.now(UTC) + timedelta(hours=1)
+        fake = FakeGithub(self.github_base, graphql=graphql, reset_at=reset)
         fake.repos = repos
         self.github.reset(fake._answer)
         return fake
@@ -84,13 +92,21 @@ class Scenario:
 
     # radar
     def configure(self, **options: Any) -> Path:
-        github_url = None if options.pop("github", True) is False else self.github.url
+        github_url = None if options.pop("github", True) is False else self.github_base
         self.config_path = write_config(self.folder, github_url, self.jira.url, **options)
         return self.config_path
 
     def sync(self, **overrides: str) -> Finished:
         assert self.config_path is not None
-        return self.env.run("sync", "--config", str(self.config_path), overrides=overrides)
+        return self.env.run(
+            "sync", "--config", str(self.config_path), overrides=overrides, ready=self.ready()
+        )
+
+    def ready(self) -> Callable[[], bool]:
+        """True once a radar process started now has reached one of the services."""
+        self.github.requested.clear()
+        self.jira.requested.clear()
+        return lambda: self.github.requested.is_set() or self.jira.requested.is_set()
 
     def store(self) -> dict[str, pl.DataFrame]:
         return read_store(self.folder / "data")
@@ -184,30 +200,29 @@ def run_and_kill(
     for name in conditions:
         services[name].on_request = hook_for(name)
     assert scenario.config_path is not None
-    process = scenario.env.start("sync", "--config", str(scenario.config_path))
+    process = scenario.env.start("sync", "--config", str(scenario.config_path), ready=scenario.ready())
     deadline = time.monotonic() + 180
     try:
         while not all(event.is_set() for event in reached.values()):
-            if process.poll() is not None or time.monotonic() > deadline:
-                out, err = process.communicate()
+            if process.popen.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(
-                    f"{where}: the run ended (or stalled) before the kill point\n{err}\n{out[-3000:]}"
+                    f"{where}: the run ended or stalled before the kill point\n{process.output()}"
                 )
             time.sleep(0.01)
         time.sleep(after)
     finally:
-        kill_group(process)
-        process.communicate()
+        returncode = process.kill()
         release.set()
         for service in services.values():
             service.on_request = None
-    kill = Kill(where, scenario.counts(), process.returncode)
+    kill = Kill(where, scenario.counts(), returncode)
     scenario.github.lines.clear()
     scenario.jira.lines.clear()
     return kill
 
 
 def interrupted_runs(scenario: Scenario) -> InterruptedRuns:
+    scenario.enterprise()
     scenario.serve()
     scenario.configure()
     kills = [
@@ -248,11 +263,38 @@ class SingleRun:
 
 
 def single_run(
-    scenario: Scenario, prepare: Callable[[Scenario], dict[str, Any] | None], **overrides: str
+    scenario: Scenario,
+    prepare: Callable[[Scenario], dict[str, Any] | None],
+    *,
+    report: bool = False,
+    **overrides: str,
 ) -> SingleRun:
     extra = prepare(scenario) or {}
     finished = scenario.sync(**overrides)
+    if report:
+        assert scenario.config_path is not None
+        extra["report"] = scenario.env.run(
+            "report", "--config", str(scenario.config_path), "--week", WEEK.label
+        )
+        extra["output"] = scenario.folder / "out"
     return SingleRun(finished, scenario.store(), scenario.counts(), scenario.server_errors(), extra)
+
+
+def prefect_database(home: Path, certificates: Certificates) -> Path:
+    """A migrated Prefect database, made once: each scenario starts from a copy in its own
+    PREFECT_HOME instead of paying the migrations (~6 s) in its first radar process."""
+    env = Environment(home, certificates.ca).variables()
+    done = subprocess.run(
+        [str(RADAR.parent / "prefect"), "server", "database", "upgrade", "-y"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    database = home / "prefect.db"
+    assert done.returncode == 0 and database.exists(), f"prefect database upgrade failed:\n{done.stderr}"
+    return database
 
 
 class Runs:
@@ -262,6 +304,11 @@ class Runs:
         self, root: Path, certificates: Certificates, plan: dict[str, Callable[[Scenario], Any]]
     ) -> None:
         self.scenarios = {name: Scenario(name, root, certificates) for name in plan}
+        if plan:
+            database = prefect_database(root / "prefect-template", certificates)
+            for scenario in self.scenarios.values():
+                scenario.env.prefect_home.mkdir(parents=True)
+                shutil.copyfile(database, scenario.env.prefect_home / database.name)
         self.pool = ThreadPoolExecutor(max_workers=PARALLEL_RUNS, thread_name_prefix="radar-run")
         self.futures: dict[str, Future[Any]] = {
             name: self.pool.submit(job, self.scenarios[name]) for name, job in plan.items()
@@ -338,9 +385,21 @@ def faulty(scenario: Scenario) -> dict[str, Any]:
     return {"faults": faults}
 
 
-def rest_and_server(scenario: Scenario) -> None:
-    scenario.serve(flavor="server", graphql=False)  # GitHub Enterprise without GraphQL: REST
+def rest_and_server(scenario: Scenario) -> dict[str, Any]:
+    """GitHub Enterprise without a GraphQL API (REST fallback) and Jira Server, with faults on
+    the REST and Server paths too."""
+    scenario.enterprise()
+    scenario.serve(flavor="server", graphql=False)
     scenario.configure(flavor="server")
+    github, jira = scenario.github, scenario.jira
+    faults = {
+        "github REST 502 with an HTML body": github.fault(html_502(), match="GET /api/v3/repos/", skip=2),
+        "github REST truncated body": github.fault(TRUNCATE, match="/reviews", skip=1),
+        "github REST dropped connection": github.fault(DROP, match="/commits", skip=1),
+        "jira Server 502 with an HTML body": jira.fault(html_502(), match="/rest/api/2/search", skip=1),
+        "jira Server truncated body": jira.fault(TRUNCATE, match="/rest/api/2/issue/DS-2"),
+    }
+    return {"faults": faults}
 
 
 def rejected(scenario: Scenario) -> None:
@@ -359,14 +418,29 @@ PLAN: dict[str, Callable[[Scenario], Any]] = {
     "clean": clean_runs,
     "interrupted": interrupted_runs,
     "faults": lambda s: single_run(s, faulty),
-    "rest_server": lambda s: single_run(s, rest_and_server),
+    "rest_server": lambda s: single_run(s, rest_and_server, report=True),
     "rejected": lambda s: single_run(s, rejected, GITHUB_TOKEN=REVOKED_TOKEN),
     "wrong_flavor": lambda s: single_run(s, wrong_flavor),
 }
 
 
+WANTED: set[str] = set()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "scenario(*names): the session runs (PLAN keys) a test reads")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Make only the runs the selected tests read (`-k` picks a few tests, not all runs)."""
+    for item in session.items:
+        for mark in item.iter_markers("scenario"):
+            WANTED.update(mark.args)
+
+
 @pytest.fixture(scope="session")
 def runs(tmp_path_factory: pytest.TempPathFactory, certificates: Certificates) -> Iterator[Runs]:
-    started = Runs(tmp_path_factory.mktemp("e2e"), certificates, PLAN)
+    plan = {name: job for name, job in PLAN.items() if name in WANTED}
+    started = Runs(tmp_path_factory.mktemp("e2e"), certificates, plan)
     yield started
     started.close()

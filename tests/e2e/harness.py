@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +23,7 @@ from core.store import Store
 from tests.connectors.github_fake import TOKEN as GITHUB_TOKEN
 
 RADAR = Path(sys.executable).parent / "radar"
+PREFECT_STARTUP = threading.Lock()
 JIRA_USER = "radar@acme.example"
 JIRA_TOKEN = "e2e-jira-api-token"
 TABLES = tuple(SCHEMAS)
@@ -153,34 +159,98 @@ class Environment:
         env.update(overrides)
         return env
 
-    def start(self, *args: str, overrides: dict[str, str] | None = None) -> subprocess.Popen[str]:
-        """Start `radar ARGS` in its own process group (Prefect may start helpers of its own)."""
-        return subprocess.Popen(
-            [str(RADAR), *args],
-            env=self.variables(**(overrides or {})),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
+    def start(
+        self,
+        *args: str,
+        overrides: dict[str, str] | None = None,
+        ready: Callable[[], bool] | None = None,
+    ) -> Process:
+        """Start `radar ARGS` in its own process group (Prefect's temporary server is a child).
+
+        A command that starts Prefect holds the start of every other radar process of the session
+        until its temporary server accepts connections (or `ready()`, or it exited): the server
+        takes a random port that looks free and binds it seconds later, so two processes starting
+        together can end up sharing one server (seen as a 409 on POST /api/flow_runs/)."""
+        folder = self.prefect_home.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        with PREFECT_STARTUP:
+            number = next(_NUMBERS)
+            out, err = folder / f"radar-{number}.out", folder / f"radar-{number}.err"
+            with open(out, "wb") as stdout, open(err, "wb") as stderr:
+                popen = subprocess.Popen(
+                    [str(RADAR), *args],
+                    env=self.variables(**(overrides or {})),
+                    stdout=stdout,
+                    stderr=stderr,
+                    start_new_session=True,
+                )
+            process = Process(popen, list(args), out, err, time.monotonic())
+            if args and args[0] in PREFECT_COMMANDS:
+                process.wait_for_prefect(ready)
+        return process
+
+    def run(
+        self,
+        *args: str,
+        timeout: float = 240,
+        overrides: dict[str, str] | None = None,
+        ready: Callable[[], bool] | None = None,
+    ) -> Finished:
+        return self.start(*args, overrides=overrides, ready=ready).finish(timeout)
+
+
+PREFECT_COMMANDS = frozenset({"sync", "run", "serve", "demo"})
+_NUMBERS = itertools.count(1)
+_TEMPORARY_SERVER = re.compile(rb"Starting temporary server on http://127\.0\.0\.1:(\d+)")
+
+
+@dataclass
+class Process:
+    """A running `radar` process whose output goes to files."""
+
+    popen: subprocess.Popen[bytes]
+    args: list[str]
+    out: Path
+    err: Path
+    started: float
+
+    def wait_for_prefect(self, ready: Callable[[], bool] | None, limit: float = 120) -> None:
+        """Until the temporary server accepts connections, `ready()`, the exit, or `limit` s."""
+        deadline = time.monotonic() + limit
+        while self.popen.poll() is None and time.monotonic() < deadline:
+            if ready is not None and ready():
+                return
+            found = _TEMPORARY_SERVER.search(self.out.read_bytes())
+            if found:
+                with contextlib.suppress(OSError):
+                    socket.create_connection(("127.0.0.1", int(found.group(1))), timeout=0.2).close()
+                    return
+            time.sleep(0.05)
+
+    def finish(self, timeout: float = 240) -> Finished:
+        try:
+            self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(
+                f"radar {' '.join(self.args)} ran over {timeout} s\n{self.output()}"
+            ) from None
+        return Finished(
+            self.args,
+            self.popen.returncode,
+            self.out.read_text("utf-8", "replace"),
+            self.err.read_text("utf-8", "replace"),
+            time.monotonic() - self.started,
         )
 
-    def run(self, *args: str, timeout: float = 240, overrides: dict[str, str] | None = None) -> Finished:
-        started = time.monotonic()
-        process = self.start(*args, overrides=overrides)
-        try:
-            stdout, stderr = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            kill_group(process)
-            stdout, stderr = process.communicate()
-            message = f"radar {' '.join(args)} ran over {timeout} s\n{stderr}\n{stdout[-4000:]}"
-            raise AssertionError(message) from None
-        return Finished(list(args), process.returncode, stdout, stderr, time.monotonic() - started)
+    def kill(self) -> int:
+        """SIGKILL the process group this test started (and nothing else); the exit status."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        return self.popen.wait()
 
-
-def kill_group(process: subprocess.Popen[str]) -> None:
-    """SIGKILL the process group this test started for `process` (and nothing else)."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+    def output(self) -> str:
+        return self.err.read_text("utf-8", "replace") + "\n" + self.out.read_text("utf-8", "replace")[-3000:]
 
 
 def read_store(root: Path) -> dict[str, pl.DataFrame]:

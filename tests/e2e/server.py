@@ -88,6 +88,7 @@ class Service:
         self.errors: list[str] = []
         self.faults: list[Fault] = []
         self.on_request: Callable[[int, str], None] | None = None
+        self.requested = threading.Event()  # set by every request; tests clear it
         self._lock = threading.Lock()
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(certs.cert, certs.key)
@@ -139,6 +140,7 @@ class Service:
         if method == "POST" and body:
             match = re.search(rb"query\s+(\w+)", body)
             line += f" {match.group(1).decode()}" if match else ""
+        self.requested.set()
         with self._lock:
             self.lines.append(line)
             number = len(self.lines)

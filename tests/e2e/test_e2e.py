@@ -67,6 +67,7 @@ def clean(runs: Runs) -> CleanRuns:
 # -- a. a clean sync and the report -------------------------------------------------------------
 
 
+@pytest.mark.scenario("clean")
 def test_clean_sync_stores_exactly_the_dataset(clean: CleanRuns, runs: Runs) -> None:
     assert_succeeded(clean.first, clean.pushed, clean.again)
     assert clean.errors == []
@@ -83,6 +84,7 @@ def test_clean_sync_stores_exactly_the_dataset(clean: CleanRuns, runs: Runs) -> 
             )
 
 
+@pytest.mark.scenario("clean")
 def test_force_push_between_syncs_replaces_the_pull_requests_commits(clean: CleanRuns) -> None:
     def pr_202(stage: str) -> list[str]:
         commits = clean.stores[stage]["commits"]
@@ -98,8 +100,11 @@ def test_force_push_between_syncs_replaces_the_pull_requests_commits(clean: Clea
     assert clean.requests["pushed"]["jira"] == ["GET /rest/api/3/search/jql"] * 2
 
 
+@pytest.mark.scenario("clean")
 def test_rerun_with_nothing_changed_is_cheap_and_leaves_the_store_alone(clean: CleanRuns) -> None:
     first, again = clean.requests["first"], clean.requests["again"]
+    seconds = [round(run.seconds, 1) for run in (clean.first, clean.pushed, clean.again, clean.report)]
+    print(f"\nseconds: first sync, after the force-push, no-change rerun, report: {seconds}")
     print(
         f"\nrequests: clean sync github {len(first['github'])}, jira {len(first['jira'])}; "
         f"no-change rerun github {len(again['github'])}, jira {len(again['jira'])}"
@@ -111,6 +116,7 @@ def test_rerun_with_nothing_changed_is_cheap_and_leaves_the_store_alone(clean: C
     assert differences(clean.stores["pushed"], clean.stores["again"]) == []
 
 
+@pytest.mark.scenario("clean")
 def test_report_numbers_are_what_the_spec_gives_by_hand(clean: CleanRuns) -> None:
     assert clean.report.code == 0, clean.report.explain()
     document = json.loads((clean.output / WEEK.label / "metrics.json").read_text("utf-8"))
@@ -222,6 +228,7 @@ def test_report_numbers_are_what_the_spec_gives_by_hand(clean: CleanRuns) -> Non
 # -- b. faults ----------------------------------------------------------------------------------
 
 
+@pytest.mark.scenario("faults", "clean")
 def test_sync_through_every_transient_fault_equals_the_clean_store(runs: Runs, clean: CleanRuns) -> None:
     run: SingleRun = runs.get("faults")
     assert_succeeded(run.finished)
@@ -234,6 +241,7 @@ def test_sync_through_every_transient_fault_equals_the_clean_store(runs: Runs, c
 # -- c. interruption ------------------------------------------------------------------------------
 
 
+@pytest.mark.scenario("interrupted", "clean")
 def test_kill_9_at_several_points_then_rerun_equals_the_clean_store(runs: Runs, clean: CleanRuns) -> None:
     run: InterruptedRuns = runs.get("interrupted")
     for kill in run.kills:
@@ -250,6 +258,7 @@ def test_kill_9_at_several_points_then_rerun_equals_the_clean_store(runs: Runs, 
 # -- d. refused token, unknown project ------------------------------------------------------------
 
 
+@pytest.mark.scenario("rejected", "clean")
 def test_refused_github_token_and_unknown_project_fail_only_themselves(runs: Runs, clean: CleanRuns) -> None:
     run: SingleRun = runs.get("rejected")
     assert run.finished.code == 1, run.finished.explain()
@@ -274,6 +283,7 @@ def test_refused_github_token_and_unknown_project_fail_only_themselves(runs: Run
 # -- e. Jira Server config pointed at Jira Cloud ----------------------------------------------------
 
 
+@pytest.mark.scenario("wrong_flavor")
 def test_server_flavour_against_jira_cloud_says_to_set_flavor_cloud(runs: Runs) -> None:
     run: SingleRun = runs.get("wrong_flavor")
     assert run.finished.code == 1, run.finished.explain()
@@ -287,13 +297,18 @@ def test_server_flavour_against_jira_cloud_says_to_set_flavor_cloud(runs: Runs) 
 # -- REST fallback and Jira Server ----------------------------------------------------------------
 
 
+@pytest.mark.scenario("rest_server", "clean")
 def test_rest_fallback_and_jira_server_store_the_same_rows(runs: Runs, clean: CleanRuns) -> None:
     run: SingleRun = runs.get("rest_server")
     assert_succeeded(run.finished)
     assert run.errors == []
-    # Each repo's client finds out once that there is no GraphQL API, then reads REST.
-    assert sum(line.startswith("POST /graphql") for line in run.requests["github"]) <= 2
-    assert "GET /repos/acme/churn-model/pulls" in run.requests["github"]
+    unfired = [name for name, fault in run.extra["faults"].items() if fault.fired != 1]
+    assert unfired == [], f"faults never served: {unfired}; requests {run.requests}"
+    # Each repo's client finds out once that there is no GraphQL API (at GitHub Enterprise's
+    # /api/graphql), then reads REST under /api/v3.
+    graphql = [line for line in run.requests["github"] if line.startswith("POST")]
+    assert 1 <= len(graphql) <= 2 and all(line.startswith("POST /api/graphql") for line in graphql)
+    assert "GET /api/v3/repos/acme/churn-model/pulls" in run.requests["github"]
     assert "GET /rest/api/2/search" in run.requests["jira"]
     # REST list endpoints carry no line counts; every other column matches the GraphQL store.
     no_counts = {
@@ -309,3 +324,8 @@ def test_rest_fallback_and_jira_server_store_the_same_rows(runs: Runs, clean: Cl
     wanted = jira_rows(dataset.jira_issues(CLOCK), "server", jira_base(runs, "rest_server"))
     for table in JIRA_TABLES:
         assert rows(run.store[table], table) == wanted[table], table
+    # [[people]] lists both the Cloud accountId and the Server username: the same numbers.
+    report = run.extra["report"]
+    assert report.code == 0, report.explain()
+    metrics = (run.extra["output"] / WEEK.label / "metrics.json").read_text("utf-8")
+    assert metrics == (clean.output / WEEK.label / "metrics.json").read_text("utf-8")
