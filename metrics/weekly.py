@@ -99,11 +99,9 @@ def unmapped_identities(
 
 def _parts(frame: pl.DataFrame, schema: Mapping[str, Any]) -> dict[tuple[str, str], pl.DataFrame]:
     """Split a (team, week, ...) frame into one frame per team-week, without those two columns."""
-    columns = [c for c in schema if c not in ("team", "week")]
-    return {
-        (str(key[0]), str(key[1])): part.select(columns)
-        for key, part in frame.partition_by(["team", "week"], as_dict=True, maintain_order=True).items()
-    }
+    columns = ["team", "week", *(c for c in schema if c not in ("team", "week"))]
+    parts = frame.select(columns).partition_by(["team", "week"], as_dict=True, include_key=False)
+    return {(str(key[0]), str(key[1])): part for key, part in parts.items()}
 
 
 def _lists(
