@@ -360,45 +360,39 @@ def build_scope(tables: Tables, config: Config, teams: Sequence[Team], ids: Iden
         .with_columns(person=ids.commit_person(), handover=pl.col("handover").fill_null(False))
         .select("team", "sha", "repo", "authored_at", "person", "handover", "author", "author_email")
     )
-    reviews_plan = (
-        table(tables, "reviews")
-        .lazy()
-        .filter(
+
+    def by_reviewer(frame: pl.LazyFrame, times: list[str], flag: str) -> pl.LazyFrame:
+        """Rows on team PRs, with `reviewer_key` and whether that reviewer is the team's manager."""
+        return (
+            frame.join(pr_keys, on=["repo", "number"], how="inner")
+            .with_columns(reviewer_key=ids.reviewer_key("reviewer"))
+            .join(lazy_managers, on="team", how="left")
+            .select(
+                "team",
+                "repo",
+                "number",
+                "reviewer_key",
+                *times,
+                (pl.col("reviewer_key") == pl.col("manager")).alias(flag),
+            )
+        )
+
+    reviews_plan = by_reviewer(
+        table(tables, "reviews").filter(
             pl.col("submitted_at").is_not_null() & pl.col("reviewer").is_not_null() & ~ids.is_bot("reviewer")
-        )
-        .join(pr_keys, on=["repo", "number"], how="inner")
-        .with_columns(reviewer_key=ids.reviewer_key("reviewer"))
-        .join(lazy_managers, on="team", how="left")
-        .select(
-            "team",
-            "repo",
-            "number",
-            "reviewer_key",
-            "submitted_at",
-            by_manager=pl.col("reviewer_key") == pl.col("manager"),
-        )
+        ),
+        ["submitted_at"],
+        "by_manager",
     )
-    requests_plan = (
-        table(tables, "review_requests")
-        .lazy()
-        .filter(
+    requests_plan = by_reviewer(
+        table(tables, "review_requests").filter(
             pl.col("reviewer").is_not_null()
             & ~pl.col("reviewer").str.starts_with("team:")
             & ~ids.is_bot("reviewer")
             & pl.col("requested_at").is_not_null()
-        )
-        .join(pr_keys, on=["repo", "number"], how="inner")
-        .with_columns(reviewer_key=ids.reviewer_key("reviewer"))
-        .join(lazy_managers, on="team", how="left")
-        .select(
-            "team",
-            "repo",
-            "number",
-            "reviewer_key",
-            "requested_at",
-            "removed_at",
-            to_manager=pl.col("reviewer_key") == pl.col("manager"),
-        )
+        ),
+        ["requested_at", "removed_at"],
+        "to_manager",
     )
 
     all_issues = table(tables, "issues")
@@ -427,22 +421,19 @@ def build_scope(tables: Tables, config: Config, teams: Sequence[Team], ids: Iden
         )
     )
     manager_flag = manager_jira.lazy().with_columns(by_manager=pl.lit(True))
-    events_plan = (
-        table(tables, "issue_events")
-        .lazy()
-        .filter(pl.col("at").is_not_null() & ~ids.is_bot("actor"))
-        .join(owners, on="key", how="inner")
-        .join(manager_flag.rename({"jira": "actor"}), on=["team", "actor"], how="left")
-        .with_columns(pl.col("by_manager").fill_null(False))
-    )
-    comments_plan = (
-        table(tables, "comments")
-        .lazy()
-        .filter(pl.col("created_at").is_not_null() & ~ids.is_bot("author"))
-        .join(owners, on="key", how="inner")
-        .join(manager_flag.rename({"jira": "author"}), on=["team", "author"], how="left")
-        .with_columns(pl.col("by_manager").fill_null(False))
-    )
+
+    def on_team_issues(name: str, when: str, who: str) -> pl.LazyFrame:
+        """Non-bot rows on team issues, with `team` and whether `who` is the team's manager."""
+        return (
+            table(tables, name)
+            .filter(pl.col(when).is_not_null() & ~ids.is_bot(who))
+            .join(owners, on="key", how="inner")
+            .join(manager_flag.rename({"jira": who}), on=["team", who], how="left")
+            .with_columns(pl.col("by_manager").fill_null(False))
+        )
+
+    events_plan = on_team_issues("issue_events", "at", "actor")
+    comments_plan = on_team_issues("comments", "created_at", "author")
     commits, reviews, requests, issues, events, comments = pl.collect_all(
         [commits_plan, reviews_plan, requests_plan, issues_plan, events_plan, comments_plan]
     )
