@@ -408,8 +408,9 @@ def rejected(scenario: Scenario) -> None:
 
 
 def wrong_flavor(scenario: Scenario) -> None:
+    """A Jira Server config pointed at Jira Cloud, and a GitHub repo that does not exist."""
     scenario.serve(flavor="cloud")
-    scenario.configure(flavor="server", projects=("DS",), github=False)
+    scenario.configure(flavor="server", projects=("DS",), repos=("acme/missing", dataset.CHURN))
 
 
 REVOKED_TOKEN = "ghp_revoked_token_not_real_000000000000"

@@ -104,7 +104,8 @@ def github_repos(at: Clock) -> dict[str, Repo]:
         ),
         Pull(
             105, "giorgi-m", at(-50), at(-20), state="CLOSED", closed=at(-20), title="Abandoned experiment",
-            commits=[commit(at, "g0", "giorgi-m", -49)],
+            # more commits than one page holds (100): GraphQL and REST both page through them
+            commits=[commit(at, f"g0-{n:03d}", "giorgi-m", -49 + n / 60) for n in range(130)],
         ),
     ]  # fmt: skip
     churn.branch = [

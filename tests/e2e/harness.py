@@ -71,6 +71,7 @@ def write_config(
     *,
     flavor: str = "cloud",
     projects: tuple[str, ...] = ("DS", "OPS"),
+    repos: tuple[str, ...] = ("acme/churn-model", "acme/feature-store"),
     api: str = "auto",
 ) -> Path:
     """A radar config for the fakes; the store and output live beside it."""
@@ -90,7 +91,7 @@ def write_config(
             "[github]",
             f'base_url = "{github_url}"',
             'token = "env:GITHUB_TOKEN"',
-            'repos = ["acme/churn-model", "acme/feature-store"]',
+            "repos = [" + ", ".join(f'"{repo}"' for repo in repos) + "]",
             f'api = "{api}"',
             "page_size = 2",  # several pages from a small dataset
         ]

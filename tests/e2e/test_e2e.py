@@ -283,8 +283,8 @@ def test_refused_github_token_and_unknown_project_fail_only_themselves(runs: Run
 # -- e. Jira Server config pointed at Jira Cloud ----------------------------------------------------
 
 
-@pytest.mark.scenario("wrong_flavor")
-def test_server_flavour_against_jira_cloud_says_to_set_flavor_cloud(runs: Runs) -> None:
+@pytest.mark.scenario("wrong_flavor", "clean")
+def test_server_flavour_against_jira_cloud_says_to_set_flavor_cloud(runs: Runs, clean: CleanRuns) -> None:
     run: SingleRun = runs.get("wrong_flavor")
     assert run.finished.code == 1, run.finished.explain()
     lines = run.finished.stderr.strip().splitlines()
@@ -292,6 +292,11 @@ def test_server_flavour_against_jira_cloud_says_to_set_flavor_cloud(runs: Runs) 
     print(f"\nstderr: {lines[0]}")
     assert 'set flavor = "cloud"' in lines[0]
     assert run.requests["jira"] == ["GET /rest/api/2/search"]
+    # The same run's GitHub side: a repo that does not exist is named, the other one synced.
+    assert "acme/missing" in lines[0] and "not found" in lines[0]
+    for table in GITHUB_TABLES:
+        churn = clean.stores["pushed"][table].filter(pl.col("repo") == dataset.CHURN)
+        assert run.store[table].equals(churn), table
 
 
 # -- REST fallback and Jira Server ----------------------------------------------------------------
