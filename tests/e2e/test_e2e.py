@@ -7,6 +7,7 @@ what one of them left behind: exit code, stderr, the store, metrics.json, the re
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -14,10 +15,21 @@ import polars as pl
 import pytest
 
 from core.schemas import PRIMARY_KEYS
+from tests.connectors.github_fake import TOKEN as GITHUB_TOKEN
 from tests.e2e import dataset
-from tests.e2e.conftest import CLOCK, PUSHED_AT, WEEK, CleanRuns, InterruptedRuns, Runs, SingleRun
+from tests.e2e.conftest import (
+    CLOCK,
+    PLAN,
+    PUSHED_AT,
+    REVOKED_TOKEN,
+    WEEK,
+    CleanRuns,
+    InterruptedRuns,
+    Runs,
+    SingleRun,
+)
 from tests.e2e.expected import github_rows, jira_rows, rows
-from tests.e2e.harness import TABLES, differences
+from tests.e2e.harness import JIRA_TOKEN, JIRA_USER, TABLES, differences
 
 GITHUB_TABLES = ("pull_requests", "reviews", "review_requests", "commits")
 JIRA_TABLES = ("issues", "issue_events", "comments")
@@ -334,3 +346,25 @@ def test_rest_fallback_and_jira_server_store_the_same_rows(runs: Runs, clean: Cl
     assert report.code == 0, report.explain()
     metrics = (run.extra["output"] / WEEK.label / "metrics.json").read_text("utf-8")
     assert metrics == (clean.output / WEEK.label / "metrics.json").read_text("utf-8")
+
+
+# -- secrets ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.scenario(*PLAN)
+def test_no_token_in_any_output_or_file_the_runs_left(runs: Runs) -> None:
+    """stdout, stderr, the store, the state, the reports and PREFECT_HOME (its database included)."""
+    for name in PLAN:
+        runs.get(name)
+    secrets = [GITHUB_TOKEN, REVOKED_TOKEN, JIRA_TOKEN]
+    secrets.append(base64.b64encode(f"{JIRA_USER}:{JIRA_TOKEN}".encode()).decode())
+    needles = [secret.encode() for secret in secrets]
+    checked = 0
+    for scenario in runs.scenarios.values():
+        for path in scenario.folder.rglob("*"):
+            if path.is_file():
+                content = path.read_bytes()
+                checked += 1
+                found = [needle.decode() for needle in needles if needle in content]
+                assert not found, f"{path} holds a secret"
+    assert checked > 50
