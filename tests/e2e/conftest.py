@@ -96,10 +96,10 @@ class Scenario:
         self.config_path = write_config(self.folder, github_url, self.jira.url, **options)
         return self.config_path
 
-    def sync(self, **overrides: str) -> Finished:
+    def sync(self, *options: str, **overrides: str) -> Finished:
         assert self.config_path is not None
         return self.env.run(
-            "sync", "--config", str(self.config_path), overrides=overrides, ready=self.ready()
+            "sync", "--config", str(self.config_path), *options, overrides=overrides, ready=self.ready()
         )
 
     def ready(self) -> Callable[[], bool]:
@@ -123,12 +123,14 @@ class Scenario:
 
 @dataclass
 class CleanRuns:
-    """A: first sync of version 1; B: after the force-push; C: nothing changed; then the report."""
+    """A: first sync of version 1; B: after the force-push; C: nothing changed; the report;
+    D: `--since` two weeks before the report week (a backfill of what is already there)."""
 
     first: Finished
     pushed: Finished
     again: Finished
     report: Finished
+    backfill: Finished
     stores: dict[str, dict[str, pl.DataFrame]]
     requests: dict[str, dict[str, list[str]]]
     output: Path
@@ -152,7 +154,13 @@ def clean_runs(scenario: Scenario) -> CleanRuns:
     errors += scenario.server_errors()
     assert scenario.config_path is not None
     report = scenario.env.run("report", "--config", str(scenario.config_path), "--week", WEEK.label)
-    return CleanRuns(first, pushed, again, report, stores, requests, scenario.folder / "out", errors)
+    scenario.serve(force_pushed=True)
+    backfill = scenario.sync("--since", (WEEK.monday - timedelta(days=14)).isoformat())
+    stores["backfill"], requests["backfill"] = scenario.store(), scenario.counts()
+    errors += scenario.server_errors()
+    return CleanRuns(
+        first, pushed, again, report, backfill, stores, requests, scenario.folder / "out", errors
+    )
 
 
 @dataclass

@@ -129,6 +129,16 @@ def test_rerun_with_nothing_changed_is_cheap_and_leaves_the_store_alone(clean: C
 
 
 @pytest.mark.scenario("clean")
+def test_since_rereads_the_window_and_leaves_the_store_equal(clean: CleanRuns) -> None:
+    assert_succeeded(clean.backfill)
+    backfill = clean.requests["backfill"]
+    print(f"\nrequests: --since backfill github {len(backfill['github'])}, jira {len(backfill['jira'])}")
+    # Jira searches from the date, not from the cursor, and reads every issue again.
+    assert backfill["jira"].count("GET /rest/api/3/search/jql") == 4
+    assert differences(clean.stores["again"], clean.stores["backfill"]) == []
+
+
+@pytest.mark.scenario("clean")
 def test_report_numbers_are_what_the_spec_gives_by_hand(clean: CleanRuns) -> None:
     assert clean.report.code == 0, clean.report.explain()
     document = json.loads((clean.output / WEEK.label / "metrics.json").read_text("utf-8"))
