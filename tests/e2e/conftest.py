@@ -21,7 +21,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from core.weeks import Week, last_complete_week
+from core.weeks import last_complete_week
 from tests.connectors.github_fake import FakeGithub, Repo
 from tests.connectors.test_jira_sync import FakeJira
 from tests.e2e import dataset
@@ -334,16 +334,6 @@ class Runs:
 @pytest.fixture(scope="session")
 def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
     return make_certificates(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture(scope="session")
-def week() -> Week:
-    return WEEK
-
-
-@pytest.fixture(scope="session")
-def clock() -> dataset.Clock:
-    return CLOCK
 
 
 # -- the scenarios -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -441,7 +441,3 @@ def raw_issue(issue: Issue, flavor: str, base: str) -> dict[str, Any]:
 
 def raw_issues(issues: list[Issue], flavor: str, base: str) -> list[dict[str, Any]]:
     return [copy.deepcopy(raw_issue(issue, flavor, base)) for issue in issues]
-
-
-def utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import polars as pl
@@ -90,10 +89,6 @@ def identity(user: JiraUser | None, flavor: str) -> str | None:
     return user.account_id if flavor == "cloud" else user.name
 
 
-def _at(moment: datetime) -> datetime:
-    return moment  # stored as the same instant (UTC)
-
-
 def jira_rows(issues: list[Issue], flavor: str, base: str) -> dict[str, set[Row]]:
     found: dict[str, set[Row]] = {"issues": set(), "issue_events": set(), "comments": set()}
     for issue in issues:
@@ -102,7 +97,7 @@ def jira_rows(issues: list[Issue], flavor: str, base: str) -> dict[str, set[Row]
                 issue.key, issue.project, issue.issue_type, issue.summary, f"{base}/browse/{issue.key}",
                 issue.status, tuple(issue.labels), tuple(issue.components),
                 identity(issue.assignee, flavor), identity(issue.reporter, flavor),
-                _at(issue.created), _at(issue.updated), issue.resolved,
+                issue.created, issue.updated, issue.resolved,
             )
         )  # fmt: skip
         for history in issue.histories:

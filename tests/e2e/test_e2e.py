@@ -290,7 +290,7 @@ def test_refused_github_token_and_unknown_project_fail_only_themselves(runs: Run
     print(f"\nstderr: {line}")
     github_url = runs.scenarios["rejected"].github.url
     assert f"GitHub rejected the token for {github_url}" in line
-    assert "NOPE" in line and "DS" not in line.replace("does not exist", "")
+    assert "jira NOPE: project NOPE does not exist" in line and "jira DS" not in line
     assert "ghp_" not in run.finished.stderr + run.finished.stdout
     # GitHub refused every request; Jira DS synced in full all the same.
     assert run.store["pull_requests"].height == 0 and run.store["commits"].height == 0
