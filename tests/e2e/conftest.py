@@ -179,6 +179,8 @@ class InterruptedRuns:
     final_requests: dict[str, list[str]]
     store: dict[str, pl.DataFrame]
     errors: list[str]
+    after: Finished  # one more sync, nothing changed
+    after_requests: dict[str, list[str]]
 
 
 Condition = Callable[[int, str], bool]
@@ -256,9 +258,12 @@ def interrupted_runs(scenario: Scenario) -> InterruptedRuns:
     ]
     errors = scenario.server_errors()
     final = scenario.sync()
-    return InterruptedRuns(
-        kills, final, scenario.counts(), scenario.store(), errors + scenario.server_errors()
-    )
+    final_requests, store = scenario.counts(), scenario.store()
+    errors += scenario.server_errors()
+    scenario.serve()
+    after = scenario.sync()
+    errors += scenario.server_errors()
+    return InterruptedRuns(kills, final, final_requests, store, errors, after, scenario.counts())
 
 
 @dataclass

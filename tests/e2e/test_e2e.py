@@ -275,6 +275,11 @@ def test_kill_9_at_several_points_then_rerun_equals_the_clean_store(runs: Runs, 
     assert_succeeded(run.final)
     assert run.errors == []
     assert same_as_clean(runs, clean, "interrupted", run.store) == []
+    # The cursors the completed run left are as good as a clean run's: nothing new, little asked.
+    assert_succeeded(run.after)
+    after = run.after_requests
+    print(f"then nothing changed: requests served { {k: len(v) for k, v in after.items()} }")
+    assert len(after["github"]) <= 2 and after["jira"] == ["GET /rest/api/3/search/jql"] * 2
 
 
 # -- d. refused token, unknown project ------------------------------------------------------------
