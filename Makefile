@@ -18,11 +18,12 @@ install: $(STAMP)
 demo: install
 	$(BIN)/radar demo
 
+# Debian's chromium (the real-browser test) and openssl (the end-to-end tests' throwaway CA).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@command -v chromium >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium is needed for the browser tests: sudo apt-get install chromium" >&2; exit 1; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium openssl >/dev/null; \
+	  else echo "the tests need chromium and openssl: sudo apt-get install chromium openssl" >&2; exit 1; fi; }
 
 test: install browser
 	$(BIN)/pytest
