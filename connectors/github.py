@@ -1,5 +1,6 @@
-"""GitHub client on PyGithub's requester: the one place for paging, retries and rate limits, plus
-the readers that return raw pages of pull requests (GraphQL or REST) and default-branch commits.
+"""GitHub client on PyGithub's requester: GitHub's retry loop and rate-limit rules (primary and
+secondary limits) over the plumbing shared in `connectors._http`, plus the readers that return raw
+pages of pull requests (GraphQL or REST) and default-branch commits.
 
 PyGithub facts relied on (checked against PyGithub 2.10, see LIBRARY-NOTES.md):
 - `Github(seconds_between_requests=...)` defaults to a 0.25 s sleep before every request and
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +28,14 @@ import requests
 from github import Auth, Github, GithubException
 
 from connectors import github_queries as queries
+from connectors._http import (
+    BROKEN_TRANSPORT,
+    backoff_seconds,
+    header_number,
+    next_link,
+    same_origin,
+    utc_now,
+)
 from connectors.errors import (
     AuthError,
     NotFound,
@@ -51,8 +59,6 @@ REST_PR_COMMITS_CAP = 250
 MAX_TRANSIENT_RETRIES = 4  # 5xx, timeouts, dropped connections, truncated bodies
 MAX_SECONDARY_RETRIES = 3  # 403/429 secondary ("abuse") limits
 MAX_PRIMARY_WAITS = 2  # waits for a primary limit reset within one request
-BACKOFF_BASE_SECONDS = 2.0
-BACKOFF_CAP_SECONDS = 60.0
 # GitHub: "If you receive a secondary rate limit error without retry-after, wait at least one
 # minute" (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api).
 SECONDARY_WAIT_SECONDS = 60.0
@@ -68,10 +74,6 @@ class GraphqlUnavailable(SourceError):
 
 class EmptyRepository(SourceError):
     """The repository has no commits yet (GitHub answers 409)."""
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -163,8 +165,8 @@ class GithubClient:
 
     def _check_same_server(self, url: str, path: str) -> None:
         """A `next` link must point at the configured server: the token goes with every request."""
-        link, base = urlsplit(url), urlsplit(self.base_url)
-        if (link.scheme, link.hostname, link.port) != (base.scheme, base.hostname, base.port):
+        if not same_origin(url, self.base_url):
+            link = urlsplit(url)
             raise SourceError(
                 f"GitHub's next page for GET {path} points at {link.scheme}://{link.hostname}, "
                 f"not {self.base_url}; the token is not sent there"
@@ -233,10 +235,10 @@ class GithubClient:
                         f"TLS verification failed for {self.base_url}; point REQUESTS_CA_BUNDLE at the "
                         "server's CA bundle"
                     ) from None
-                except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as error:
-                    raise _Failure("transient", f"{type(error).__name__} on {what}") from None
                 except requests.exceptions.ChunkedEncodingError:
                     raise _Failure("transient", f"connection dropped during {what}") from None
+                except BROKEN_TRANSPORT as error:
+                    raise _Failure("transient", f"{type(error).__name__} on {what}") from None
                 except ValueError:
                     raise _Failure("transient", f"GitHub sent malformed JSON for {what}") from None
                 except RuntimeError as error:
@@ -255,7 +257,7 @@ class GithubClient:
                         ) from None
                     if before_retry is not None:
                         before_retry(failure)
-                    self._pause(self._backoff(transient), f"{failure.message}; retrying")
+                    self._pause(backoff_seconds(transient, self.jitter()), f"{failure.message}; retrying")
                 elif failure.kind == "secondary":
                     secondary += 1
                     if secondary > MAX_SECONDARY_RETRIES:
@@ -336,13 +338,8 @@ class GithubClient:
             self.progress(f"{reason}: waiting {seconds:.0f} s")
         self.sleep(seconds)
 
-    def _backoff(self, attempt: int) -> float:
-        """Exponential backoff with jitter: 1-2 s, 2-4 s, 4-8 s, ... capped."""
-        ceiling = min(BACKOFF_BASE_SECONDS * 2 ** (attempt - 1), BACKOFF_CAP_SECONDS)
-        return ceiling * (0.5 + 0.5 * self.jitter())
-
     def _secondary_wait(self, headers: Mapping[str, str], attempt: int) -> float:
-        retry_after = _number(headers.get("retry-after"))
+        retry_after = header_number(headers.get("retry-after"))
         wait = SECONDARY_WAIT_SECONDS * 2 ** (attempt - 1) if retry_after is None else max(retry_after, 0.0)
         if wait > self.max_rate_limit_wait:
             raise RateLimitExhausted(
@@ -353,7 +350,7 @@ class GithubClient:
 
     def _note_rate_limit(self, headers: Mapping[str, str], resource: Resource) -> None:
         """Remember an exhausted budget so the next request waits for its reset instead of failing."""
-        remaining = _number(headers.get("x-ratelimit-remaining"))
+        remaining = header_number(headers.get("x-ratelimit-remaining"))
         reset = _reset_time(headers)
         key = headers.get("x-ratelimit-resource", resource)
         if remaining is not None and remaining <= 0 and reset is not None:
@@ -435,26 +432,8 @@ def _unresolved_only(errors: list[Any]) -> bool:
     )
 
 
-_LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
-
-
-def next_link(header: str | None) -> str | None:
-    """The `rel="next"` URL of a `Link` header, if any."""
-    if not header:
-        return None
-    match = _LINK_NEXT.search(header)
-    return match.group(1) if match else None
-
-
-def _number(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
 def _reset_time(headers: Mapping[str, str]) -> datetime | None:
-    reset = _number(headers.get("x-ratelimit-reset"))
+    reset = header_number(headers.get("x-ratelimit-reset"))
     return datetime.fromtimestamp(reset, UTC) if reset is not None else None
 
 

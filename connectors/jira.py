@@ -23,8 +23,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
@@ -32,6 +31,14 @@ import requests
 from jira import JIRA
 from jira.exceptions import JIRAError
 
+from connectors._http import (
+    BROKEN_TRANSPORT,
+    backoff_seconds,
+    iso_time,
+    retry_after_seconds,
+    same_origin,
+    utc_now,
+)
 from connectors.errors import (
     AuthError,
     NotFound,
@@ -72,18 +79,10 @@ SEARCH_FIELDS = (
 # Jira caps a changelog or comment page at 100 entries whatever maxResults asks for.
 SUBRESOURCE_PAGE = 100
 MAX_ATTEMPTS = 6
-MAX_BACKOFF_SECONDS = 60.0
 MAX_RATE_LIMIT_WAIT_SECONDS = 900.0
 TIMEOUT_SECONDS = 60.0
 RETRIABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
-# No answer, or an answer cut off mid-body (fewer bytes than its Content-Length: requests raises
-# ChunkedEncodingError, which is neither a ConnectionError nor a Timeout): both are retried.
-BROKEN_TRANSPORT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class JiraClient:
@@ -98,7 +97,7 @@ class JiraClient:
         *,
         page_size: int = 100,
         sleep: Callable[[float], None] = time.sleep,
-        now: Callable[[], datetime] = _utc_now,
+        now: Callable[[], datetime] = utc_now,
         timeout: float = TIMEOUT_SECONDS,
         max_attempts: int = MAX_ATTEMPTS,
         max_rate_limit_wait: float = MAX_RATE_LIMIT_WAIT_SECONDS,
@@ -167,15 +166,14 @@ class JiraClient:
         requests drops the Authorization header on a redirect to another host, but would still
         fetch that host's answer and hand it over as Jira data; so redirects are followed here,
         and one that leaves the site is an error before anything is sent there."""
-        site = urlsplit(self.url)
         response = self.session.get(address, params=params, allow_redirects=False)
         for _ in range(MAX_REDIRECTS):
             location = response.headers.get("Location")
             if not response.is_redirect or not location:
                 return response
             target = urljoin(response.url or address, location)
-            moved = urlsplit(target)
-            if (moved.scheme, moved.hostname, moved.port) != (site.scheme, site.hostname, site.port):
+            if not same_origin(target, self.url):
+                moved = urlsplit(target)
                 raise SourceError(
                     f"Jira at {self.url} redirected to {moved.scheme}://{moved.hostname}; not followed "
                     "(credentials stay with the configured site). Set [jira] url to the site's real address."
@@ -188,14 +186,14 @@ class JiraClient:
         self.sleep(seconds)
 
     def _backoff(self, attempt: int) -> float:
-        return min(MAX_BACKOFF_SECONDS, 2.0**attempt) * random.uniform(0.5, 1.0)
+        return backoff_seconds(attempt, random.random())
 
     def _retry_delay(self, response: requests.Response, attempt: int) -> float:
         """Seconds to wait before retrying a 429/5xx: what Jira asks for, else exponential backoff."""
-        delay = _retry_after(response.headers.get("Retry-After"), self.now())
+        delay = retry_after_seconds(response.headers.get("Retry-After"), self.now())
         if delay is None and response.status_code == 429:
             # https://developer.atlassian.com/cloud/jira/platform/rate-limiting/ : ISO 8601 reset time
-            reset = _iso_time(response.headers.get("X-RateLimit-Reset"))
+            reset = iso_time(response.headers.get("X-RateLimit-Reset"))
             if reset is not None:
                 delay = max(0.0, (reset - self.now()).total_seconds())
         if delay is None:
@@ -331,7 +329,7 @@ def jira_client(
     token: str,
     *,
     sleep: Callable[[float], None] = time.sleep,
-    now: Callable[[], datetime] = _utc_now,
+    now: Callable[[], datetime] = utc_now,
 ) -> JiraClient:
     """A client for the config's `[jira]` site; `user` and `token` are the resolved secrets."""
     if config.jira is None:
@@ -363,30 +361,3 @@ def _error_text(response: requests.Response) -> str:
     if body.get("message"):
         messages.append(str(body["message"]))
     return " ".join(" ".join(messages).split())[:300]
-
-
-def _retry_after(value: str | None, now: datetime) -> float | None:
-    """`Retry-After` in seconds, given as a number or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
-
-
-def _iso_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

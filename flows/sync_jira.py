@@ -12,13 +12,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import polars as pl
 
 from connectors.errors import NotFound, PermissionDenied, SourceError
-from connectors.jira import JiraClient, jira_client
+from connectors.jira import JiraClient, jira_client, utc_now
 from connectors.normalize_jira import JiraRows, normalize_issue, parse_time, unique_by_id
 from core.config import Config
 from core.schemas import SCHEMAS
@@ -42,10 +42,6 @@ class ProjectSyncResult:
     comments: int
     note: str = ""
     ok: bool = True
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def project_jql(project: str, since: datetime | None) -> str:
@@ -139,7 +135,7 @@ def sync_jira_project(
     token: str,
     *,
     since: datetime | None = None,
-    now: Callable[[], datetime] = _utc_now,
+    now: Callable[[], datetime] = utc_now,
     sleep: Callable[[float], None] = time.sleep,
     progress: Callable[[str], None] | None = None,
     client: JiraClient | None = None,
@@ -230,7 +226,7 @@ def sync_jira(
     token: str,
     *,
     since: datetime | None = None,
-    now: Callable[[], datetime] = _utc_now,
+    now: Callable[[], datetime] = utc_now,
     sleep: Callable[[float], None] = time.sleep,
     progress: Callable[[str], None] | None = None,
 ) -> list[ProjectSyncResult]:

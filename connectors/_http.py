@@ -1,0 +1,83 @@
+"""HTTP plumbing both clients share: which transport failures are retried, exponential backoff
+with jitter, `Retry-After` and rate-limit headers, `Link` paging and the same-origin rule for
+redirects and `next` links. Each client keeps its own retry loop, error messages and its
+service's rate-limit rules (GitHub primary/secondary limits, Jira 429/503)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+import requests
+
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_CAP_SECONDS = 60.0
+# No answer, or an answer cut off mid-body (fewer bytes than its Content-Length: requests raises
+# ChunkedEncodingError, which is neither a ConnectionError nor a Timeout): both are retried.
+BROKEN_TRANSPORT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def backoff_seconds(attempt: int, jitter: float) -> float:
+    """Exponential backoff for the `attempt`-th retry: 1-2 s, 2-4 s, 4-8 s, ... capped at 60 s;
+    `jitter` in [0, 1) picks the point in that range."""
+    ceiling = min(BACKOFF_BASE_SECONDS * 2 ** (attempt - 1), BACKOFF_CAP_SECONDS)
+    return ceiling * (0.5 + 0.5 * jitter)
+
+
+def header_number(value: str | None) -> float | None:
+    """A numeric header (`X-RateLimit-Remaining`, a reset epoch, `Retry-After` in seconds)."""
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """`Retry-After` in seconds, given as a number or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def iso_time(value: str | None) -> datetime | None:
+    """An ISO 8601 header value as an aware datetime (naive ones are taken as UTC)."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+_LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
+
+
+def next_link(header: str | None) -> str | None:
+    """The `rel="next"` URL of a `Link` header, if any."""
+    if not header:
+        return None
+    match = _LINK_NEXT.search(header)
+    return match.group(1) if match else None
+
+
+def same_origin(url: str, base: str) -> bool:
+    """True when `url` has the scheme, host and port of `base`: credentials go only there."""
+    a, b = urlsplit(url), urlsplit(base)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
