@@ -40,6 +40,7 @@ from connectors.normalize_github import (
     rest_commit,
     rest_pull_request,
 )
+from core.buffer import RowBuffer
 from core.config import Config
 from core.state import SyncState
 from core.store import Store
@@ -236,38 +237,34 @@ def _stored_updated_at(store: Store, repo: str) -> dict[int, datetime]:
 
 
 class _Buffer:
-    """Rows of one repo waiting for the store: per pull request (a PR read twice — it moved between
-    pages — keeps only its latest reading, as if each reading had been written in turn) and the
+    """Rows of one repo waiting for the store: per pull request (latest reading only) and the
     default-branch commits. `flush` writes them with one upsert per table."""
 
     def __init__(self, store: Store, repo: str, result: RepoSyncResult) -> None:
         self.store = store
         self.repo = repo
         self.result = result
-        self.pulls: dict[int, TableRows] = {}
+        self.pulls: RowBuffer[int, TableRows] = RowBuffer(_row_count)
         self.branch_commits: dict[str, dict[str, Any]] = {}
-        self.rows = 0
+
+    @property
+    def rows(self) -> int:
+        return self.pulls.rows + len(self.branch_commits)
 
     def add(self, pulls: list[TableRows], branch_commits: list[dict[str, Any]]) -> None:
         for pull in pulls:
-            number = int(pull.pull_requests[0]["number"])
-            earlier = self.pulls.pop(number, None)
-            if earlier is not None:
-                self.rows -= _row_count(earlier)
-            self.pulls[number] = pull
-            self.rows += _row_count(pull)
+            self.pulls.put(int(pull.pull_requests[0]["number"]), pull)
         for commit in branch_commits:
-            self.rows += commit["sha"] not in self.branch_commits
             self.branch_commits[commit["sha"]] = commit
 
     def flush(self) -> None:
         """Replace the PRs' reviews, requests and commits as sets and add the branch commits, then
         write the PRs themselves (last, so a stored PR row implies its detail is stored)."""
         rows = TableRows()
-        for pull in self.pulls.values():
+        for pull in self.pulls.readings.values():
             rows.extend(pull)
         if rows.pull_requests:
-            numbers = sorted(self.pulls)
+            numbers = sorted(self.pulls.readings)
             scope = pl.DataFrame(
                 {"repo": [self.repo] * len(numbers), "number": numbers},
                 schema={"repo": pl.String, "number": pl.Int64},
@@ -289,7 +286,6 @@ class _Buffer:
         self.result.commits += len(rows.commits) + len(branch)
         self.pulls.clear()
         self.branch_commits.clear()
-        self.rows = 0
 
     def _fresh_branch_commits(self, rows: TableRows) -> list[dict[str, Any]]:
         """Default-branch commits, never replacing a PR commit (which knows its PR): neither one
@@ -299,7 +295,7 @@ class _Buffer:
         stored = self.store.read("commits").filter(
             pl.col("repo") == self.repo,
             pl.col("pr_number").is_not_null(),
-            ~pl.col("pr_number").is_in(list(self.pulls)),
+            ~pl.col("pr_number").is_in(list(self.pulls.readings)),
         )
         in_prs = set(stored["sha"].to_list()) | {row["sha"] for row in rows.commits}
         return [row for sha, row in self.branch_commits.items() if sha not in in_prs]

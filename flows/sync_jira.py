@@ -20,6 +20,7 @@ import polars as pl
 from connectors.errors import NotFound, PermissionDenied, SourceError
 from connectors.jira import JiraClient, jira_client, utc_now
 from connectors.normalize_jira import JiraRows, normalize_issue, parse_time, unique_by_id
+from core.buffer import RowBuffer
 from core.config import Config
 from core.schemas import SCHEMAS
 from core.state import SyncState
@@ -165,9 +166,8 @@ def sync_jira_project(
     reread_floor: datetime | None = None
     issues = events = comments = unchanged = pages = 0
     # Issue key -> its rows, not yet written; an issue read again (it changed while we paged)
-    # keeps only its latest reading, as if each reading had been written in turn.
-    buffered: dict[str, JiraRows] = {}
-    buffered_rows = 0
+    # keeps only its latest reading.
+    buffered: RowBuffer[str, JiraRows] = RowBuffer(_row_count)
     for page in client.search_pages(project_jql(project, window_start), project):
         pages += 1
         rows = JiraRows()
@@ -185,24 +185,20 @@ def sync_jira_project(
                 unchanged += 1
                 continue
             completed = _complete(client, issue, settings.url, key)
-            previous = buffered.pop(key, None)
-            if previous is not None:
-                buffered_rows -= _row_count(previous)
-            buffered[key] = completed
-            buffered_rows += _row_count(completed)
+            buffered.put(key, completed)
             rows.extend(completed)
             keys.append(key)
         known.update({row["key"]: row["updated_at"] for row in rows.issues})
-        if buffered_rows >= flush_rows:
-            _write(store, buffered)
-            buffered, buffered_rows = {}, 0
+        if buffered.rows >= flush_rows:
+            _write(store, buffered.readings)
+            buffered.clear()
         issues += len(keys)
         events += len(rows.issue_events)
         comments += len(rows.comments)
         if progress is not None:
             progress(f"jira {project}: page {pages}, {issues} issues read, {unchanged} unchanged")
 
-    _write(store, buffered)  # every row is in the store before the cursor moves
+    _write(store, buffered.readings)  # every row is in the store before the cursor moves
     new_cursor = started if reread_floor is None else min(started, reread_floor)
     state.set_cursor(SOURCE, project, new_cursor)
     notes = [f"{unchanged} unchanged"] if unchanged else []
