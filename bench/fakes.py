@@ -4,7 +4,8 @@
 GitHub REST answers are built from recorded payloads (tests/fixtures/github: a real PR list item
 is ~15 kB) with their fields set from the model, paged with `Link` headers like GitHub. GraphQL
 answers are computed by executing the query the client sent against GitHub's published schema
-(graphql-core, as in tests/connectors/github_fake.py), so their shape follows the schema exactly.
+(graphql-core) over the node builders of tests/connectors/github_fake.py, so their shape follows
+the schema exactly.
 Jira answers like Cloud: `GET /rest/api/3/search/jql` paged by `nextPageToken`/`isLast`, search
 results embedding a capped changelog and comment list, completed from the paged
 `/issue/{key}/changelog` and `/issue/{key}/comment` endpoints.
@@ -15,24 +16,21 @@ Time spent inside the fakes is recorded, so a client's own wall time can be told
 from __future__ import annotations
 
 import base64
-import gzip
 import json
 import re
 import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import responses
-from graphql import DocumentNode, GraphQLSchema, build_client_schema, execute, parse, validate
+from graphql import DocumentNode, execute, parse, validate
 
 from bench.generate import Commit, Pull, RequestEvent, Review, SyncOrg
+from tests.connectors.github_fake import github_schema, load, repository_node, resolve, ts
 
-FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "github"
 GITHUB_URL = "https://api.github.com"
 JIRA_URL = "https://acme.atlassian.net"
 TOKEN = "ghp_bench_token_not_real_0123456789"
@@ -43,26 +41,6 @@ EMBEDDED_COMMENTS = 20
 REST_COMMITS_CAP = 250  # GitHub lists at most 250 commits of a PR over REST
 
 Reply = tuple[int, dict[str, str], str]
-
-
-def ts(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _load(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text("utf-8"))
-
-
-@cache
-def github_schema() -> GraphQLSchema:
-    """GitHub's published schema (`@octokit/graphql-schema` introspection JSON, see the fixture README)."""
-    schema = build_client_schema(
-        json.loads(gzip.decompress((FIXTURES / "graphql-schema.json.gz").read_bytes()))
-    )
-    # As in the tests: some deprecation marks in the published schema trip graphql-core's schema
-    # validator although no query is affected.
-    schema._validation_errors = []
-    return schema
 
 
 class Meter:
@@ -83,6 +61,18 @@ class Meter:
     def snapshot(self) -> tuple[dict[str, int], float]:
         return dict(self.by_endpoint), self.seconds
 
+    def timed(self, answer: Callable[[Any], Reply]) -> Callable[[Any], Reply]:
+        """`answer` as a `responses` callback that adds the time it takes to `seconds`."""
+
+        def callback(request: Any) -> Reply:
+            started = time.perf_counter()
+            try:
+                return answer(request)
+            finally:
+                self.seconds += time.perf_counter() - started
+
+        return callback
+
 
 def _endpoint(method: str, path: str) -> str:
     path = re.sub(r"^/repos/[^/]+/[^/]+", "/repos/{repo}", path)
@@ -92,106 +82,6 @@ def _endpoint(method: str, path: str) -> str:
 
 
 # -- GitHub -----------------------------------------------------------------------------------------
-
-
-def _connection(
-    items: list[Any], first: int | None = None, after: str | None = None, **_: Any
-) -> dict[str, Any]:
-    start = int(after[1:]) + 1 if after else 0
-    page = items[start : start + (first or 100)]
-    end = start + len(page)
-    return {
-        "totalCount": len(items),
-        "nodes": page,
-        "pageInfo": {"hasNextPage": end < len(items), "endCursor": f"c{end - 1}" if page else after},
-    }
-
-
-def _actor(login: str | None) -> dict[str, Any] | None:
-    if login is None:
-        return None
-    if login.endswith("[bot]"):
-        return {"__typename": "Bot", "login": login.removesuffix("[bot]")}
-    return {"__typename": "User", "login": login}
-
-
-def _commit_node(c: Commit) -> dict[str, Any]:
-    return {
-        "__typename": "Commit",
-        "oid": c.sha,
-        "authoredDate": ts(c.authored),
-        "committedDate": ts(c.committed),
-        "messageHeadline": c.message.splitlines()[0],
-        "additions": c.additions,
-        "deletions": c.deletions,
-        "author": {
-            "email": c.email,
-            "user": {"login": c.login} if c.login and not c.login.endswith("[bot]") else None,
-        },
-    }
-
-
-_EVENT_TYPES = {
-    "REVIEW_REQUESTED_EVENT": "ReviewRequestedEvent",
-    "REVIEW_REQUEST_REMOVED_EVENT": "ReviewRequestRemovedEvent",
-}
-
-
-def _event_node(e: RequestEvent) -> dict[str, Any]:
-    reviewer = (
-        {"__typename": "Team", "slug": e.reviewer.removeprefix("team:")}
-        if e.reviewer.startswith("team:")
-        else _actor(e.reviewer)
-    )
-    return {
-        "__typename": "ReviewRequestRemovedEvent" if e.removed else "ReviewRequestedEvent",
-        "createdAt": ts(e.at),
-        "actor": _actor(e.actor),
-        "requestedReviewer": reviewer,
-    }
-
-
-def _pull_node(repo: str, p: Pull) -> dict[str, Any]:
-    def timeline(itemTypes: list[str] | None = None, **page: Any) -> dict[str, Any]:
-        wanted = {_EVENT_TYPES[t] for t in itemTypes or []}
-        nodes = [_event_node(e) for e in sorted(p.events, key=lambda e: e.at)]
-        return _connection([n for n in nodes if not wanted or n["__typename"] in wanted], **page)
-
-    return {
-        "__typename": "PullRequest",
-        "number": p.number,
-        "title": p.title,
-        "url": f"https://github.com/{repo}/pull/{p.number}",
-        "state": p.state,
-        "isDraft": False,
-        "createdAt": ts(p.created),
-        "updatedAt": ts(p.updated),
-        "mergedAt": ts(p.merged) if p.merged else None,
-        "closedAt": ts(p.closed) if p.closed else None,
-        "additions": p.additions,
-        "deletions": p.deletions,
-        "author": _actor(p.author),
-        "labels": lambda **page: _connection([{"name": name} for name in p.labels], **page),
-        "reviews": lambda **page: _connection(
-            [
-                {
-                    "fullDatabaseId": str(r.id),
-                    "state": r.state,
-                    "submittedAt": ts(r.submitted),
-                    "author": _actor(r.author),
-                }
-                for r in p.reviews
-            ],
-            **page,
-        ),
-        "timelineItems": timeline,
-        "commits": lambda **page: _connection([{"commit": _commit_node(c)} for c in p.commits], **page),
-    }
-
-
-def _resolve(source: Any, info: Any, **args: Any) -> Any:
-    value = source.get(info.field_name) if isinstance(source, dict) else None
-    return value(**args) if callable(value) else value
 
 
 def _since(value: str | None) -> datetime | None:
@@ -205,26 +95,19 @@ class FakeGithub:
         self.org = org
         self.meter = meter or Meter()
         self._documents: dict[str, DocumentNode] = {}
-        self._pull_template = _load("pulls_state_all_items_subset.json")[0]
-        self._review_template = _load("pull_538_reviews.json")[0]
+        self._pull_template = load("pulls_state_all_items_subset.json")[0]
+        self._review_template = load("pull_538_reviews.json")[0]
         self._user_template = self._review_template["user"]
-        self._commit_template = _load("pull_31_commits.json")[0]
-        self._requested = _load("issue_event_review_requested.json")
-        self._removed = _load("issue_event_review_request_removed.json")
-        self._team_template = _load("pull_31_requested_reviewers_team.json")["teams"][0]
+        self._commit_template = load("pull_31_commits.json")[0]
+        self._requested = load("issue_event_review_requested.json")
+        self._removed = load("issue_event_review_request_removed.json")
+        self._team_template = load("pull_31_requested_reviewers_team.json")["teams"][0]
         self._events: dict[int, dict[str, Any]] = {}
 
     def install(self, mock: responses.RequestsMock) -> None:
         pattern = re.compile(r"https://api\.github\.com(:443)?/.*")
         for method in ("GET", "POST"):
-            mock.add_callback(method, pattern, callback=self._timed)
-
-    def _timed(self, request: Any) -> Reply:
-        started = time.perf_counter()
-        try:
-            return self._answer(request)
-        finally:
-            self.meter.seconds += time.perf_counter() - started
+            mock.add_callback(method, pattern, callback=self.meter.timed(self._answer))
 
     def _answer(self, request: Any) -> Reply:
         parts = urlsplit(request.url)
@@ -269,7 +152,7 @@ class FakeGithub:
                 self._document(body["query"]),
                 root_value={"repository": lambda owner, name, **_: self._repository(f"{owner}/{name}")},
                 variable_values=variables,
-                field_resolver=_resolve,
+                field_resolver=resolve,
             )
             assert not result.errors, result.errors  # type: ignore[union-attr]
             return self._json(200, {"data": result.data}, {"X-RateLimit-Resource": "graphql"})  # type: ignore[union-attr]
@@ -283,31 +166,14 @@ class FakeGithub:
             self._document(body["query"]),
             root_value={"repository": lambda **_: self._repository(full)},
             variable_values=variables,
-            field_resolver=_resolve,
+            field_resolver=resolve,
         )
         assert not result.errors, result.errors  # type: ignore[union-attr]
         return self._json(200, {"data": result.data}, {"X-RateLimit-Resource": "graphql"})  # type: ignore[union-attr]
 
     def _repository(self, full: str) -> dict[str, Any]:
         repo = self.org.repos[full]
-
-        def history(since: str | None = None, **page: Any) -> dict[str, Any]:
-            floor = _since(since)
-            commits = sorted(repo.branch, key=lambda c: c.committed, reverse=True)
-            return _connection(
-                [_commit_node(c) for c in commits if floor is None or c.committed >= floor], **page
-            )
-
-        def pull_requests(orderBy: dict[str, str] | None = None, **page: Any) -> dict[str, Any]:
-            assert orderBy == {"field": "UPDATED_AT", "direction": "DESC"}
-            pulls = sorted(repo.pulls.values(), key=lambda p: (p.updated, p.number), reverse=True)
-            return _connection([_pull_node(full, p) for p in pulls], **page)
-
-        return {
-            "defaultBranchRef": {"name": "main", "target": {"__typename": "Commit", "history": history}},
-            "pullRequests": pull_requests,
-            "pullRequest": lambda number: _pull_node(full, repo.pulls[number]),
-        }
+        return repository_node(full, list(repo.pulls.values()), repo.pulls.__getitem__, repo.branch)
 
     # REST
 
@@ -465,18 +331,13 @@ class FakeJira:
         self._sorted: dict[str, list[tuple[datetime, str]]] = {}
 
     def install(self, mock: responses.RequestsMock) -> None:
-        mock.add_callback(responses.GET, re.compile(re.escape(JIRA_URL) + r"/.*"), callback=self._timed)
+        mock.add_callback(
+            responses.GET, re.compile(re.escape(JIRA_URL) + r"/.*"), callback=self.meter.timed(self._answer)
+        )
 
     def refresh(self) -> None:
         """Re-index after the org's issues changed."""
         self._sorted.clear()
-
-    def _timed(self, request: Any) -> Reply:
-        started = time.perf_counter()
-        try:
-            return self._answer(request)
-        finally:
-            self.meter.seconds += time.perf_counter() - started
 
     @staticmethod
     def _json(status: int, body: Any) -> Reply:

@@ -30,6 +30,7 @@ import numpy as np
 import polars as pl
 
 from core.store import Store
+from flows.demo_data import REASONS
 
 HOUR_US = 3_600_000_000
 DAY_US = 24 * HOUR_US
@@ -89,6 +90,7 @@ class Pull:
     reviews: list[Review] = field(default_factory=list)
     events: list[RequestEvent] = field(default_factory=list)
     commits: list[Commit] = field(default_factory=list)
+    draft: bool = False
 
 
 @dataclass
@@ -425,14 +427,7 @@ def change_some(org: SyncOrg, share: float, at: datetime, seed: int = 11) -> tup
 ORG_NOW = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday: the year before it is 52 complete weeks
 ORG_TIMEZONE = "Asia/Tbilisi"
 ORG_BOTS = ("ci-robot", "jira-automation")
-ESCALATION_REASONS = {
-    "stakeholder": "stakeholder-misalignment",
-    "timeline-risk": "resource-timeline-risk",
-    "blocked-by-other-team": "dependency",
-    "model-anomaly": "unexplained-model-behaviour",
-    "tech-debate": "unresolved-technical-debate",
-    "scope-creep": "scope-change",
-}
+ESCALATION_REASONS = REASONS  # the demo's escalation labels and the reasons they stand for
 
 
 @dataclass(frozen=True)

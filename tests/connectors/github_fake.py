@@ -4,6 +4,9 @@ REST answers are the recorded payloads in tests/fixtures/github/ with their fiel
 test's repo model, paged with `Link` headers like GitHub. GraphQL answers are computed by
 executing the query the connector sent against GitHub's published schema (graphql-core), over
 resolvers that read the same model — so every GraphQL answer follows the schema exactly.
+
+The GraphQL node builders (`repository_node` and below) read any model with the fields of the
+`*Model` protocols; bench/fakes.py serves its synthetic organisation through them.
 """
 
 from __future__ import annotations
@@ -12,12 +15,12 @@ import copy
 import gzip
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import responses
@@ -115,7 +118,81 @@ def is_bot(login: str) -> bool:
 # -- GraphQL -----------------------------------------------------------------------------------
 
 
-def _connection(
+class CommitModel(Protocol):
+    @property
+    def sha(self) -> str: ...
+    @property
+    def login(self) -> str | None: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def authored(self) -> datetime: ...
+    @property
+    def committed(self) -> datetime: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def additions(self) -> int: ...
+    @property
+    def deletions(self) -> int: ...
+
+
+class ReviewModel(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def author(self) -> str | None: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def submitted(self) -> datetime | None: ...
+
+
+class RequestEventModel(Protocol):
+    @property
+    def removed(self) -> bool: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor(self) -> str | None: ...
+    @property
+    def reviewer(self) -> str | None: ...
+
+
+class PullModel(Protocol):
+    @property
+    def number(self) -> int: ...
+    @property
+    def author(self) -> str | None: ...
+    @property
+    def created(self) -> datetime: ...
+    @property
+    def updated(self) -> datetime: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def draft(self) -> bool: ...
+    @property
+    def merged(self) -> datetime | None: ...
+    @property
+    def closed(self) -> datetime | None: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def labels(self) -> Sequence[str]: ...
+    @property
+    def additions(self) -> int: ...
+    @property
+    def deletions(self) -> int: ...
+    @property
+    def reviews(self) -> Sequence[ReviewModel]: ...
+    @property
+    def events(self) -> Sequence[RequestEventModel]: ...
+    @property
+    def commits(self) -> Sequence[CommitModel]: ...
+
+
+def connection(
     items: list[Any], first: int | None = None, after: str | None = None, **_: Any
 ) -> dict[str, Any]:
     start = int(after[1:]) + 1 if after else 0
@@ -128,7 +205,7 @@ def _connection(
     }
 
 
-def _actor(login: str | None) -> dict[str, Any] | None:
+def actor(login: str | None) -> dict[str, Any] | None:
     if login is None:
         return None
     if is_bot(login):
@@ -136,7 +213,7 @@ def _actor(login: str | None) -> dict[str, Any] | None:
     return {"__typename": "User", "login": login}
 
 
-def _commit_node(c: Commit) -> dict[str, Any]:
+def commit_node(c: CommitModel) -> dict[str, Any]:
     return {
         "__typename": "Commit",
         "oid": c.sha,
@@ -156,26 +233,26 @@ _EVENT_TYPES = {
 }
 
 
-def _event_node(e: RequestEvent) -> dict[str, Any]:
+def event_node(e: RequestEventModel) -> dict[str, Any]:
     if e.reviewer is None:
         reviewer = None
     elif e.reviewer.startswith("team:"):
         reviewer = {"__typename": "Team", "slug": e.reviewer.removeprefix("team:")}
     else:
-        reviewer = _actor(e.reviewer)
+        reviewer = actor(e.reviewer)
     return {
         "__typename": "ReviewRequestRemovedEvent" if e.removed else "ReviewRequestedEvent",
         "createdAt": ts(e.at),
-        "actor": _actor(e.actor),
+        "actor": actor(e.actor),
         "requestedReviewer": reviewer,
     }
 
 
-def _pull_node(repo: str, p: Pull) -> dict[str, Any]:
+def pull_node(repo: str, p: PullModel) -> dict[str, Any]:
     def timeline(itemTypes: list[str] | None = None, **page: Any) -> dict[str, Any]:
         wanted = {_EVENT_TYPES[t] for t in itemTypes or []}
-        nodes = [_event_node(e) for e in sorted(p.events, key=lambda e: e.at)]
-        return _connection([n for n in nodes if not wanted or n["__typename"] in wanted], **page)
+        nodes = [event_node(e) for e in sorted(p.events, key=lambda e: e.at)]
+        return connection([n for n in nodes if not wanted or n["__typename"] in wanted], **page)
 
     return {
         "__typename": "PullRequest",
@@ -190,49 +267,55 @@ def _pull_node(repo: str, p: Pull) -> dict[str, Any]:
         "closedAt": ts(p.closed) if p.closed else None,
         "additions": p.additions,
         "deletions": p.deletions,
-        "author": _actor(p.author),
-        "labels": lambda **page: _connection([{"name": name} for name in p.labels], **page),
-        "reviews": lambda **page: _connection(
+        "author": actor(p.author),
+        "labels": lambda **page: connection([{"name": name} for name in p.labels], **page),
+        "reviews": lambda **page: connection(
             [
                 {
                     "fullDatabaseId": str(r.id),
                     "state": "PENDING" if r.submitted is None else r.state,
                     "submittedAt": ts(r.submitted) if r.submitted else None,
-                    "author": _actor(r.author),
+                    "author": actor(r.author),
                 }
                 for r in p.reviews
             ],
             **page,
         ),
         "timelineItems": timeline,
-        "commits": lambda **page: _connection([{"commit": _commit_node(c)} for c in p.commits], **page),
+        "commits": lambda **page: connection([{"commit": commit_node(c)} for c in p.commits], **page),
     }
 
 
-def _repository_node(name: str, repo: Repo) -> dict[str, Any]:
+def repository_node(
+    name: str,
+    pulls: Sequence[PullModel],
+    pull: Callable[[int], PullModel],
+    branch: Sequence[CommitModel] | None,
+) -> dict[str, Any]:
+    """A `Repository` over its pull requests, one looked up by number, and its default branch's
+    commits (None: an empty repository)."""
+
     def history(since: str | None = None, **page: Any) -> dict[str, Any]:
-        assert repo.branch is not None
+        assert branch is not None
         floor = datetime.fromisoformat(since.replace("Z", "+00:00")) if since else None
-        commits = sorted(repo.branch, key=lambda c: c.committed, reverse=True)
-        return _connection(
-            [_commit_node(c) for c in commits if floor is None or c.committed >= floor], **page
-        )
+        commits = sorted(branch, key=lambda c: c.committed, reverse=True)
+        return connection([commit_node(c) for c in commits if floor is None or c.committed >= floor], **page)
 
     def pull_requests(orderBy: dict[str, str] | None = None, **page: Any) -> dict[str, Any]:
         assert orderBy == {"field": "UPDATED_AT", "direction": "DESC"}
-        pulls = sorted(repo.pulls, key=lambda p: (p.updated, p.number), reverse=True)
-        return _connection([_pull_node(name, p) for p in pulls], **page)
+        newest_first = sorted(pulls, key=lambda p: (p.updated, p.number), reverse=True)
+        return connection([pull_node(name, p) for p in newest_first], **page)
 
     return {
         "defaultBranchRef": None
-        if repo.branch is None
+        if branch is None
         else {"name": "main", "target": {"__typename": "Commit", "history": history}},
         "pullRequests": pull_requests,
-        "pullRequest": lambda number: _pull_node(name, repo.pull(number)),
+        "pullRequest": lambda number: pull_node(name, pull(number)),
     }
 
 
-def _resolve(source: Any, info: Any, **args: Any) -> Any:
+def resolve(source: Any, info: Any, **args: Any) -> Any:
     value = source.get(info.field_name) if isinstance(source, dict) else None
     return value(**args) if callable(value) else value
 
@@ -444,13 +527,17 @@ class FakeGithub:
                     ],
                 },
             )
-        root = {"repository": lambda owner, name, **_: _repository_node(f"{owner}/{name}", repo)}
+        root = {
+            "repository": lambda owner, name, **_: repository_node(
+                f"{owner}/{name}", repo.pulls, repo.pull, repo.branch
+            )
+        }
         result = graphql_sync(
             github_schema(),
             body["query"],
             root_value=root,
             variable_values=variables,
-            field_resolver=_resolve,
+            field_resolver=resolve,
         )
         assert not result.errors, result.errors
         return self._json(200, {"data": result.data}, {"X-RateLimit-Resource": "graphql"})
@@ -463,14 +550,14 @@ class FakeGithub:
             repo = self.repos.get(f"{owner}/{name}")
             if repo is None:
                 raise LookupError(f"Could not resolve to a Repository with the name '{owner}/{name}'.")
-            return _repository_node(f"{owner}/{name}", repo)
+            return repository_node(f"{owner}/{name}", repo.pulls, repo.pull, repo.branch)
 
         result = graphql_sync(
             github_schema(),
             body["query"],
             root_value={"repository": repository},
             variable_values=body.get("variables") or {},
-            field_resolver=_resolve,
+            field_resolver=resolve,
         )
         errors = [
             {"type": "NOT_FOUND", "path": error.path, "message": error.message}
