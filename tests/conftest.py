@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Iterator
 
 import pytest
+import responses
 
 # Set before anything imports prefect: a private PREFECT_HOME per test session (so nothing
 # touches ~/.prefect and the secret tests can read every file Prefect wrote), and no analytics.
@@ -31,3 +32,10 @@ def prefect_harness() -> Iterator[str]:
         yield database.split(":///", 1)[-1]
         # pytest has closed its captured stdout by now; the harness's "stopping" line has no home.
         logging.getLogger("prefect").setLevel(logging.WARNING)
+
+
+@pytest.fixture
+def rsps() -> Iterator[responses.RequestsMock]:
+    """A `responses` mock for the fakes a test installs; it need not use every answer it is given."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock

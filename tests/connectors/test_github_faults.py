@@ -5,7 +5,6 @@ one ends with the same store as a clean sync."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,12 +32,6 @@ FIRST = {"graphql": "POST /graphql PullRequestsPage", "rest": f"GET /repos/{REPO
 def make_config(tmp_path: Path, api: str, **extra: Any) -> Config:
     github = {"repos": [REPO], "api": api, "page_size": 3, "max_rate_limit_wait_seconds": 900, **extra}
     return parse_config({"store": "data", "github": github}, tmp_path / "radar.toml")
-
-
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 @pytest.fixture

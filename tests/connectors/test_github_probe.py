@@ -5,7 +5,7 @@ the window than the probe lists) sends the repo to its full sync. Failures fall 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,12 +31,6 @@ LATER = NOW + timedelta(hours=6)
 def make_config(tmp_path: Path, repos: list[str], api: str = "graphql") -> Config:
     github = {"repos": repos, "api": api, "page_size": 3}
     return parse_config({"store": "data", "github": github}, tmp_path / "radar.toml")
-
-
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 class World:

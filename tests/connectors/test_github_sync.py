@@ -4,7 +4,6 @@ Enterprise URLs and interrupted syncs, on the GraphQL path and on the REST fallb
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,12 +42,6 @@ def make_config(
 ) -> Config:
     github = {"base_url": base_url, "repos": [REPO], "api": api, "page_size": 3, **extra}
     return parse_config({"store": "data", "github": github}, tmp_path / "radar.toml")
-
-
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 def make_fake(rsps: responses.RequestsMock, repo: Repo | None = None, **options: Any) -> FakeGithub:

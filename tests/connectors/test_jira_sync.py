@@ -99,8 +99,8 @@ class FakeJira:
 
     # -- set-up -------------------------------------------------------------------------------
 
-    def install(self, mock: responses.RequestsMock) -> None:
-        mock.add_callback(responses.GET, re.compile(re.escape(self.base) + r"/.*"), callback=self.handle)
+    def install(self, rsps: responses.RequestsMock) -> None:
+        rsps.add_callback(responses.GET, re.compile(re.escape(self.base) + r"/.*"), callback=self.handle)
 
     def fail(
         self, path_part: str, status: int, headers: dict[str, str] | None = None, body: str = ""
@@ -286,7 +286,7 @@ def make_config(tmp_path: Path, flavor: str, projects: list[str] | None = None) 
 class Run:
     """One store, its state and a fake Jira; `sync()` runs the project sync with a recorded sleep."""
 
-    def __init__(self, tmp_path: Path, flavor: str, fake: FakeJira, mock: responses.RequestsMock) -> None:
+    def __init__(self, tmp_path: Path, flavor: str, fake: FakeJira, rsps: responses.RequestsMock) -> None:
         self.config = make_config(tmp_path, flavor)
         self.store = Store(tmp_path / "data")
         self.state = SyncState(self.store)
@@ -294,7 +294,7 @@ class Run:
         self.flavor = flavor
         self.sleeps: list[float] = []
         self.now = NOW
-        fake.install(mock)
+        fake.install(rsps)
 
     def sync(self, project: str = "DS", **kwargs: Any) -> ProjectSyncResult:
         user = "radar@acme.example" if self.flavor == "cloud" else None
@@ -314,23 +314,17 @@ class Run:
         return {t: self.store.read(t) for t in ("issues", "issue_events", "comments")}
 
 
-@pytest.fixture
-def mock() -> Any:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
-
-
-def run_for(tmp_path: Path, flavor: str, mock: responses.RequestsMock, **fake_options: Any) -> Run:
-    return Run(tmp_path, flavor, FakeJira(flavor, dataset(flavor), **fake_options), mock)
+def run_for(tmp_path: Path, flavor: str, rsps: responses.RequestsMock, **fake_options: Any) -> Run:
+    return Run(tmp_path, flavor, FakeJira(flavor, dataset(flavor), **fake_options), rsps)
 
 
 # -- cold sync, paging, completion ---------------------------------------------------------------
 
 
 def test_cloud_cold_sync_pages_by_token_and_completes_changelog_and_comments(
-    tmp_path: Path, mock: Any
+    tmp_path: Path, rsps: Any
 ) -> None:
-    run = run_for(tmp_path, "cloud", mock)
+    run = run_for(tmp_path, "cloud", rsps)
     result = run.sync()
 
     searches = run.fake.requests_to("/search/jql")
@@ -363,8 +357,8 @@ def test_cloud_cold_sync_pages_by_token_and_completes_changelog_and_comments(
     assert run.state.cursor("jira", "DS") == NOW
 
 
-def test_cloud_rows_keep_identities_time_zones_and_anonymous_actors(tmp_path: Path, mock: Any) -> None:
-    run = run_for(tmp_path, "cloud", mock)
+def test_cloud_rows_keep_identities_time_zones_and_anonymous_actors(tmp_path: Path, rsps: Any) -> None:
+    run = run_for(tmp_path, "cloud", rsps)
     run.sync()
     tables = run.tables()
     ds3 = tables["issues"].filter(pl.col("key") == "DS-3").row(0, named=True)
@@ -386,8 +380,8 @@ def test_cloud_rows_keep_identities_time_zones_and_anonymous_actors(tmp_path: Pa
     assert anonymous["author"] is None and anonymous["mentions"] == []
 
 
-def test_server_cold_sync_pages_by_start_at_and_completes_changelog(tmp_path: Path, mock: Any) -> None:
-    run = run_for(tmp_path, "server", mock)
+def test_server_cold_sync_pages_by_start_at_and_completes_changelog(tmp_path: Path, rsps: Any) -> None:
+    run = run_for(tmp_path, "server", rsps)
     result = run.sync()
     searches = run.fake.requests_to("/rest/api/2/search")
     assert [p.get("startAt") for p in searches] == ["0", "2"]
@@ -407,7 +401,7 @@ def test_server_cold_sync_pages_by_start_at_and_completes_changelog(tmp_path: Pa
     assert by_id["30001"]["created_at"] == datetime(2026, 11, 3, 4, 50, tzinfo=UTC)  # 08:50 +04:00
 
 
-def test_server_paging_of_real_recorded_search_pages(tmp_path: Path, mock: Any) -> None:
+def test_server_paging_of_real_recorded_search_pages(tmp_path: Path, rsps: Any) -> None:
     config = parse_config(
         {
             "store": str(tmp_path / "data"),
@@ -416,13 +410,13 @@ def test_server_paging_of_real_recorded_search_pages(tmp_path: Path, mock: Any) 
     )
     page1, page2 = load("perceval_server_search_page1.json"), load("perceval_server_search_page2.json")
     search = "https://jira.fiware.org/rest/api/2/search"
-    mock.add(
+    rsps.add(
         responses.GET,
         search,
         json=page1,
         match=[responses.matchers.query_param_matcher({"startAt": "0"}, strict_match=False)],
     )
-    mock.add(
+    rsps.add(
         responses.GET,
         search,
         json=page2,
@@ -439,15 +433,15 @@ def test_server_paging_of_real_recorded_search_pages(tmp_path: Path, mock: Any) 
     assert issues["url"].to_list()[0] == "https://jira.fiware.org/browse/HELP-6041"
     assert issues["components"].to_list()[2] == ["FIWARE-LAB-HELP"]
     # Bearer personal access token when no user is configured (Server/Data Center).
-    assert mock.calls[0].request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert rsps.calls[0].request.headers["Authorization"] == f"Bearer {TOKEN}"
 
 
 # -- incremental behaviour -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("flavor", ["cloud", "server"])
-def test_resync_with_nothing_changed_makes_one_request(tmp_path: Path, mock: Any, flavor: str) -> None:
-    run = run_for(tmp_path, flavor, mock)
+def test_resync_with_nothing_changed_makes_one_request(tmp_path: Path, rsps: Any, flavor: str) -> None:
+    run = run_for(tmp_path, flavor, rsps)
     cold = run.sync()
     before = run.tables()
     run.now = NOW + timedelta(hours=6)
@@ -464,8 +458,8 @@ def test_resync_with_nothing_changed_makes_one_request(tmp_path: Path, mock: Any
     assert run.state.cursor("jira", "DS") == NOW + timedelta(hours=6)
 
 
-def test_issues_inside_the_overlap_are_not_fetched_again(tmp_path: Path, mock: Any) -> None:
-    run = run_for(tmp_path, "cloud", mock)
+def test_issues_inside_the_overlap_are_not_fetched_again(tmp_path: Path, rsps: Any) -> None:
+    run = run_for(tmp_path, "cloud", rsps)
     run.now = datetime(2026, 11, 4, 23, 22, tzinfo=UTC)  # DS-3 was updated at 23:20, inside the 5 min overlap
     run.sync()
     run.now += timedelta(minutes=1)
@@ -474,8 +468,8 @@ def test_issues_inside_the_overlap_are_not_fetched_again(tmp_path: Path, mock: A
     assert warm.issues == 0 and warm.note == "1 unchanged"
 
 
-def test_changed_issue_replaces_its_comments_as_a_set(tmp_path: Path, mock: Any) -> None:
-    run = run_for(tmp_path, "cloud", mock)
+def test_changed_issue_replaces_its_comments_as_a_set(tmp_path: Path, rsps: Any) -> None:
+    run = run_for(tmp_path, "cloud", rsps)
     run.sync()
     ds1 = run.fake.issues["DS-1"]
     ds1["fields"]["updated"] = "2026-11-05T13:00:00.000+0400"  # 09:00 UTC, after the first sync
@@ -491,16 +485,16 @@ def test_changed_issue_replaces_its_comments_as_a_set(tmp_path: Path, mock: Any)
     assert updated == datetime(2026, 11, 5, 9, 0, tzinfo=UTC)
 
 
-def test_cursor_never_passes_the_start_of_the_sync(tmp_path: Path, mock: Any) -> None:
-    run = run_for(tmp_path, "cloud", mock)
+def test_cursor_never_passes_the_start_of_the_sync(tmp_path: Path, rsps: Any) -> None:
+    run = run_for(tmp_path, "cloud", rsps)
     # DS-3 changed after the sync started (its updated time is later than `now`).
     run.fake.issues["DS-3"]["fields"]["updated"] = "2026-11-05T09:30:00.000+0000"
     run.sync()
     assert run.state.cursor("jira", "DS") == NOW
 
 
-def test_issue_changed_while_paging_holds_the_cursor_back(tmp_path: Path, mock: Any) -> None:
-    run = run_for(tmp_path, "server", mock)
+def test_issue_changed_while_paging_holds_the_cursor_back(tmp_path: Path, rsps: Any) -> None:
+    run = run_for(tmp_path, "server", rsps)
 
     def touch_ds1(fake: FakeJira, served: int) -> None:
         if served == 1:  # between page 1 and page 2: DS-1 moves to the end, DS-3 slides onto page 1
@@ -519,8 +513,8 @@ def test_issue_changed_while_paging_holds_the_cursor_back(tmp_path: Path, mock: 
     assert run.state.cursor("jira", "DS") == NOW + timedelta(hours=1)
 
 
-def test_since_rereads_issues_already_stored(tmp_path: Path, mock: Any) -> None:
-    run = run_for(tmp_path, "cloud", mock)
+def test_since_rereads_issues_already_stored(tmp_path: Path, rsps: Any) -> None:
+    run = run_for(tmp_path, "cloud", rsps)
     run.sync()
     again = run.sync(since=datetime(2026, 11, 4, tzinfo=UTC))
     assert again.issues == 2  # DS-2 and DS-3 were updated on Nov 4
@@ -536,39 +530,39 @@ def test_project_jql_quotes_and_bounds() -> None:
 # -- faults --------------------------------------------------------------------------------------
 
 
-def test_429_with_retry_after_is_waited_out(tmp_path: Path, mock: Any) -> None:
-    run = run_for(tmp_path, "cloud", mock)
+def test_429_with_retry_after_is_waited_out(tmp_path: Path, rsps: Any) -> None:
+    run = run_for(tmp_path, "cloud", rsps)
     run.fake.fail("/search/jql", 429, {"Retry-After": "7"})
     result = run.sync()
     assert run.sleeps == [7.0]
     assert result.requests == 8 + 1 and result.issues == 3
 
 
-def test_429_with_iso_rate_limit_reset_is_waited_out(tmp_path: Path, mock: Any) -> None:
-    run = run_for(tmp_path, "cloud", mock)
+def test_429_with_iso_rate_limit_reset_is_waited_out(tmp_path: Path, rsps: Any) -> None:
+    run = run_for(tmp_path, "cloud", rsps)
     run.fake.fail("/issue/DS-2/changelog", 429, {"X-RateLimit-Reset": "2026-11-05T08:02Z"})
     run.sync()
     assert run.sleeps == [120.0]  # 08:02 minus NOW (08:00)
     assert run.store.read("issue_events").filter(pl.col("key") == "DS-2").height == 250
 
 
-def test_429_asking_for_too_long_a_wait_stops_without_moving_the_cursor(tmp_path: Path, mock: Any) -> None:
-    run = run_for(tmp_path, "cloud", mock)
+def test_429_asking_for_too_long_a_wait_stops_without_moving_the_cursor(tmp_path: Path, rsps: Any) -> None:
+    run = run_for(tmp_path, "cloud", rsps)
     run.fake.fail("/search/jql", 429, {"Retry-After": "3600"})
     with pytest.raises(RateLimitExhausted, match="3600 s"):
         run.sync()
     assert run.sleeps == [] and run.state.cursor("jira", "DS") is None
 
 
-def test_503_with_retry_after_then_success(tmp_path: Path, mock: Any) -> None:
-    run = run_for(tmp_path, "server", mock)
+def test_503_with_retry_after_then_success(tmp_path: Path, rsps: Any) -> None:
+    run = run_for(tmp_path, "server", rsps)
     run.fake.fail("/rest/api/2/search", 503, {"Retry-After": "3"}, "<html>Service Unavailable</html>")
     result = run.sync()
     assert run.sleeps == [3.0] and result.requests == 3 + 1 and result.issues == 3
 
 
-def test_502_504_and_timeout_are_retried_with_backoff(tmp_path: Path, mock: Any) -> None:
-    run = run_for(tmp_path, "cloud", mock)
+def test_502_504_and_timeout_are_retried_with_backoff(tmp_path: Path, rsps: Any) -> None:
+    run = run_for(tmp_path, "cloud", rsps)
     run.fake.fail("/search/jql", 502)
     run.fake.fail("/search/jql", 504)
     run.fake.raise_on("/issue/DS-2/comment", requests.ReadTimeout("read timed out"))
@@ -580,8 +574,8 @@ def test_502_504_and_timeout_are_retried_with_backoff(tmp_path: Path, mock: Any)
     assert run.store.read("comments").filter(pl.col("key") == "DS-2").height == 5
 
 
-def test_transport_failure_gives_up_after_bounded_retries(tmp_path: Path, mock: Any) -> None:
-    run = run_for(tmp_path, "cloud", mock)
+def test_transport_failure_gives_up_after_bounded_retries(tmp_path: Path, rsps: Any) -> None:
+    run = run_for(tmp_path, "cloud", rsps)
     for _ in range(10):
         run.fake.fail("/search/jql", 502)
     with pytest.raises(TransientError, match="answered 502 to rest/api/3/search/jql after 6 attempts"):
@@ -589,8 +583,8 @@ def test_transport_failure_gives_up_after_bounded_retries(tmp_path: Path, mock: 
     assert len(run.sleeps) == 5
 
 
-def test_401_names_the_site_and_never_the_token(tmp_path: Path, mock: Any) -> None:
-    run = run_for(tmp_path, "cloud", mock)
+def test_401_names_the_site_and_never_the_token(tmp_path: Path, rsps: Any) -> None:
+    run = run_for(tmp_path, "cloud", rsps)
     run.fake.fail("/search/jql", 401, body='{"errorMessages":["Client must be authenticated"]}')
     with pytest.raises(AuthError) as caught:
         run.sync()
@@ -599,9 +593,9 @@ def test_401_names_the_site_and_never_the_token(tmp_path: Path, mock: Any) -> No
     assert run.sleeps == []
 
 
-def test_unknown_project_is_reported_and_the_others_still_sync(tmp_path: Path, mock: Any) -> None:
+def test_unknown_project_is_reported_and_the_others_still_sync(tmp_path: Path, rsps: Any) -> None:
     fake = FakeJira("cloud", dataset("cloud"))
-    fake.install(mock)
+    fake.install(rsps)
     config = make_config(tmp_path, "cloud", projects=["XX", "DS"])
     store = Store(tmp_path / "data")
     state = SyncState(store)
@@ -615,8 +609,8 @@ def test_unknown_project_is_reported_and_the_others_still_sync(tmp_path: Path, m
     assert state.cursor("jira", "XX") is None and state.cursor("jira", "DS") == NOW
 
 
-def test_server_config_pointed_at_cloud_says_to_set_flavor_cloud(tmp_path: Path, mock: Any) -> None:
-    FakeJira("cloud", dataset("cloud")).install(mock)
+def test_server_config_pointed_at_cloud_says_to_set_flavor_cloud(tmp_path: Path, rsps: Any) -> None:
+    FakeJira("cloud", dataset("cloud")).install(rsps)
     config = parse_config(
         {"store": str(tmp_path / "data"), "jira": {"url": CLOUD_URL, "flavor": "server", "projects": ["DS"]}}
     )
@@ -625,11 +619,11 @@ def test_server_config_pointed_at_cloud_says_to_set_flavor_cloud(tmp_path: Path,
         sync_jira_project(
             config, "DS", store, SyncState(store), "radar@acme.example", TOKEN, sleep=lambda s: None
         )
-    assert len(mock.calls) == 1  # 410 is not retried
+    assert len(rsps.calls) == 1  # 410 is not retried
 
 
-def test_malformed_json_stops_cleanly_and_a_rerun_completes(tmp_path: Path, mock: Any) -> None:
-    run = run_for(tmp_path, "cloud", mock)
+def test_malformed_json_stops_cleanly_and_a_rerun_completes(tmp_path: Path, rsps: Any) -> None:
+    run = run_for(tmp_path, "cloud", rsps)
     original = run.fake.search
 
     def second_page_broken(params: dict[str, str]) -> tuple[int, dict[str, str], str]:
@@ -651,9 +645,9 @@ def test_malformed_json_stops_cleanly_and_a_rerun_completes(tmp_path: Path, mock
     assert run.store.read("issues")["key"].to_list() == ["DS-1", "DS-2", "DS-3"]
 
 
-def test_unexpected_issue_shape_is_a_source_error_and_nothing_is_written(tmp_path: Path, mock: Any) -> None:
+def test_unexpected_issue_shape_is_a_source_error_and_nothing_is_written(tmp_path: Path, rsps: Any) -> None:
     # Atlassian's documentation example: `updated` is a number, `comment` a list.
-    mock.add(
+    rsps.add(
         responses.GET, f"{CLOUD_URL}/rest/api/3/search/jql", json=load("atlassian_search_jql_GET_200.json")
     )
     config = make_config(tmp_path, "cloud")
@@ -662,20 +656,20 @@ def test_unexpected_issue_shape_is_a_source_error_and_nothing_is_written(tmp_pat
         sync_jira_project(
             config, "DS", store, SyncState(store), "u@acme.example", TOKEN, sleep=lambda s: None
         )
-    assert len(mock.calls) == 1
+    assert len(rsps.calls) == 1
     assert store.read("issues").height == 0
 
 
 @pytest.mark.parametrize("flush_rows", [1, FLUSH_ROWS])
 @pytest.mark.parametrize("flavor", ["cloud", "server"])
 def test_interrupted_sync_rerun_equals_an_uninterrupted_one(
-    tmp_path: Path, mock: Any, flavor: str, flush_rows: int
+    tmp_path: Path, rsps: Any, flavor: str, flush_rows: int
 ) -> None:
-    whole = run_for(tmp_path / "whole", flavor, mock)
+    whole = run_for(tmp_path / "whole", flavor, rsps)
     whole.sync()
-    mock.reset()  # the same site again, now failing after the first search page
+    rsps.reset()  # the same site again, now failing after the first search page
 
-    broken = run_for(tmp_path / "broken", flavor, mock)
+    broken = run_for(tmp_path / "broken", flavor, rsps)
     broken.fake.down_after_search_pages = 1
     with pytest.raises(TransientError, match="did not answer"):
         broken.sync(flush_rows=flush_rows)
@@ -691,14 +685,14 @@ def test_interrupted_sync_rerun_equals_an_uninterrupted_one(
     assert broken.state.cursor("jira", "DS") == whole.state.cursor("jira", "DS")
 
 
-def test_a_repeated_page_token_stops_instead_of_looping(tmp_path: Path, mock: Any) -> None:
+def test_a_repeated_page_token_stops_instead_of_looping(tmp_path: Path, rsps: Any) -> None:
     url = f"{CLOUD_URL}/rest/api/3/search/jql"
-    mock.add(responses.GET, url, json={"issues": [], "nextPageToken": "CAEaAggD", "isLast": False})
+    rsps.add(responses.GET, url, json={"issues": [], "nextPageToken": "CAEaAggD", "isLast": False})
     config = make_config(tmp_path, "cloud")
     store = Store(tmp_path / "data")
     with pytest.raises(TransientError, match="same nextPageToken"):
         sync_jira_project(
             config, "DS", store, SyncState(store), "u@acme.example", TOKEN, sleep=lambda s: None
         )
-    assert len(mock.calls) == 2  # the first page, then the page of its token, which names itself again
+    assert len(rsps.calls) == 2  # the first page, then the page of its token, which names itself again
     assert SyncState(store).cursor("jira", "DS") is None

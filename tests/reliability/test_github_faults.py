@@ -5,7 +5,6 @@ and the REST API's 250-commit cap. The clock and the sleep are injected; nothing
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,12 +32,6 @@ APIS = ["graphql", "rest"]
 # The request that reads page 2 (or 3) of the pull-request list: GraphQL reads nothing else in
 # between; REST reads reviews, events and commits of each of the 3 PRs of a page first.
 PAGE_REQUEST = {"graphql": {2: 2, 3: 3}, "rest": {2: 11, 3: 21}}
-
-
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import base64
 import copy
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +24,6 @@ from tests.connectors.test_jira_sync import CLOUD_URL, FakeJira, Run, dataset
 from tests.reliability.helpers import REPO, GithubRun, ScriptedGithub, reply
 
 EVIL = "https://evil.example"
-
-
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 # -- base URLs --------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ the cut; a record changed while the sync runs; a damaged Parquet or state file."
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -33,12 +32,6 @@ PAGE_3 = {"graphql": 3, "rest": 21}
 # Rows are written every `flush_rows` rows and at the end: 1 writes every page as it arrives,
 # the default (far more than these repos hold) writes once, at the end.
 FLUSHES = {"per page": 1, "at the end": None}
-
-
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 def github(rsps: responses.RequestsMock, repo: Repo) -> ScriptedGithub:

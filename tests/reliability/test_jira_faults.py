@@ -6,24 +6,16 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
-import responses
 
 from connectors.errors import TransientError
 from tests.connectors.test_jira_sync import FakeJira, Run, dataset
 
 FIELDS_FROM_DS1 = ("project", "issuetype", "status", "labels", "components", "reporter", "created")
-
-
-@pytest.fixture
-def mock() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
 
 
 def many_issues(count: int) -> list[dict[str, Any]]:
@@ -41,8 +33,8 @@ def many_issues(count: int) -> list[dict[str, Any]]:
     return issues
 
 
-def test_429_with_retry_after_and_an_iso_reset_waits_as_told(tmp_path: Path, mock: Any) -> None:
-    run = Run(tmp_path, "cloud", FakeJira("cloud", dataset("cloud")), mock)
+def test_429_with_retry_after_and_an_iso_reset_waits_as_told(tmp_path: Path, rsps: Any) -> None:
+    run = Run(tmp_path, "cloud", FakeJira("cloud", dataset("cloud")), rsps)
     # Retry-After is the wait Jira asks for; the ISO reset (two minutes later) is the fallback.
     run.fake.fail("/search/jql", 429, {"Retry-After": "7", "X-RateLimit-Reset": "2026-11-05T08:02Z"})
     result = run.sync()
@@ -50,9 +42,9 @@ def test_429_with_retry_after_and_an_iso_reset_waits_as_told(tmp_path: Path, moc
     assert result.issues == 3
 
 
-def test_search_jql_reads_past_100_by_token_where_offset_paging_would_stop(tmp_path: Path, mock: Any) -> None:
+def test_search_jql_reads_past_100_by_token_where_offset_paging_would_stop(tmp_path: Path, rsps: Any) -> None:
     fake = FakeJira("cloud", many_issues(250), search_page=100)
-    run = Run(tmp_path, "cloud", fake, mock)
+    run = Run(tmp_path, "cloud", fake, rsps)
     result = run.sync()
     searches = fake.requests_to("/search/jql")
     assert len(searches) == 3  # 100 + 100 + 50, each page asked for by the previous page's token
@@ -64,11 +56,11 @@ def test_search_jql_reads_past_100_by_token_where_offset_paging_would_stop(tmp_p
 
 @pytest.mark.parametrize("embedded", [100, 40])
 def test_changelog_of_250_with_only_some_embedded_is_read_in_full(
-    tmp_path: Path, mock: Any, embedded: int
+    tmp_path: Path, rsps: Any, embedded: int
 ) -> None:
     fake = FakeJira("cloud", dataset("cloud"))
     fake.embedded_changelog = embedded
-    run = Run(tmp_path, "cloud", fake, mock)
+    run = Run(tmp_path, "cloud", fake, rsps)
     run.sync()
     assert [p["startAt"] for p in fake.requests_to("/issue/DS-2/changelog")] == ["0", "100", "200"]
     events = run.store.read("issue_events").filter(pl.col("key") == "DS-2")
@@ -77,12 +69,12 @@ def test_changelog_of_250_with_only_some_embedded_is_read_in_full(
 
 
 def test_server_answering_the_same_offset_page_again_stops_instead_of_looping(
-    tmp_path: Path, mock: Any
+    tmp_path: Path, rsps: Any
 ) -> None:
     fake = FakeJira("server", dataset("server"))
     page = {"startAt": 0, "maxResults": 1, "total": 250, "issues": dataset("server")[:1]}
     fake.search = lambda params: (200, {"Content-Type": "application/json"}, json.dumps(page))  # type: ignore[method-assign]
-    run = Run(tmp_path, "server", fake, mock)
+    run = Run(tmp_path, "server", fake, rsps)
     with pytest.raises(TransientError, match="earlier page"):
         run.sync()
     # startAt=0, then startAt=1 answered as startAt=0 again
