@@ -23,13 +23,13 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import responses
 from graphql import DocumentNode, execute, parse, validate
 
 from bench.generate import Commit, Pull, RequestEvent, Review, SyncOrg
-from tests.connectors.github_fake import github_schema, load, repository_node, resolve, ts
+from tests.connectors.github_fake import github_schema, load, repository_node, resolve, rest_page, ts
 
 GITHUB_URL = "https://api.github.com"
 JIRA_URL = "https://acme.atlassian.net"
@@ -306,16 +306,8 @@ class FakeGithub:
     def _page(
         self, path: str, query: dict[str, str], items: list[Any], per_page: int, render: Callable[[Any], Any]
     ) -> Reply:
-        page = int(query.get("page", 1))
-        chunk = [render(item) for item in items[(page - 1) * per_page : page * per_page]]
-        last = max(1, -(-len(items) // per_page))
-        headers: dict[str, str] = {}
-        if page < last:
-            base = f"https://api.github.com{path}"
-            following = urlencode({**query, "page": page + 1})
-            final = urlencode({**query, "page": last})
-            headers["Link"] = f'<{base}?{following}>; rel="next", <{base}?{final}>; rel="last"'
-        return self._json(200, chunk, headers)
+        chunk, headers = rest_page(f"https://api.github.com{path}", query, items, per_page)
+        return self._json(200, [render(item) for item in chunk], headers)
 
 
 # -- Jira Cloud -------------------------------------------------------------------------------------

@@ -323,6 +323,22 @@ def resolve(source: Any, info: Any, **args: Any) -> Any:
 # -- REST ----------------------------------------------------------------------------------------
 
 
+def rest_page(
+    url: str, query: dict[str, str], items: Sequence[Any], per_page: int
+) -> tuple[list[Any], dict[str, str]]:
+    """The items of the query's `page` (from 1) of a list at `url`, and the `Link` header (next,
+    last) GitHub sends with it."""
+    page = int(query.get("page", 1))
+    chunk = list(items[(page - 1) * per_page : page * per_page])
+    last = max(1, -(-len(items) // per_page))
+    headers: dict[str, str] = {}
+    if page < last:
+        following = urlencode({**query, "page": page + 1})
+        final = urlencode({**query, "page": last})
+        headers["Link"] = f'<{url}?{following}>; rel="next", <{url}?{final}>; rel="last"'
+    return chunk, headers
+
+
 def _rest_user(login: str | None) -> dict[str, Any] | None:
     if login is None:
         return None
@@ -616,15 +632,8 @@ class FakeGithub:
         return self._page(path, query, items, per_page)
 
     def _page(self, path: str, query: dict[str, str], items: list[Any], per_page: int) -> Reply:
-        page = int(query.get("page", 1))
-        chunk = items[(page - 1) * per_page : page * per_page]
-        last = max(1, -(-len(items) // per_page))
-        headers: dict[str, str] = {}
-        if page < last:
-            base = f"https://{self.host}{f':{self.port}' if self.port else ''}{self.prefix}{path}"
-            following = urlencode({**query, "page": page + 1})
-            final = urlencode({**query, "page": last})
-            headers["Link"] = f'<{base}?{following}>; rel="next", <{base}?{final}>; rel="last"'
+        base = f"https://{self.host}{f':{self.port}' if self.port else ''}{self.prefix}{path}"
+        chunk, headers = rest_page(base, query, items, per_page)
         return self._json(200, chunk, headers)
 
 
