@@ -1,4 +1,7 @@
-"""Static SVG charts built in Python: every text they carry is escaped, nothing needs a script.
+"""Static SVG charts: Python decides every shape, `_chart.html` draws them with autoescape on.
+
+A chart is data (a `Chart` of `Shape`s: tag, attributes, text), never a string of markup, so the
+team names and labels it carries are escaped by the same template engine as the rest of the page.
 
 Colours never stand alone: bands carry words, series carry distinct dashes and marker shapes,
 so a chart reads the same in greyscale and for colour-blind readers.
@@ -8,8 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from markupsafe import Markup, escape
 
 # Light colours, far apart in lightness (yellow 0.58, green 0.31, red 0.10 relative luminance);
 # grey ("no data") is drawn hollow with a dashed outline instead of a fill.
@@ -23,7 +24,7 @@ SERIES_STYLES = (
     ("#009e73", "2 3", "triangle"),
     ("#cc79a7", "10 3 2 3", "diamond"),
 )
-FONT = "font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif\""
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 
 @dataclass(frozen=True)
@@ -32,30 +33,56 @@ class Series:
     values: Sequence[float | None]
 
 
+@dataclass(frozen=True)
+class Shape:
+    """One SVG element: its tag, its attributes in order, and the text inside it (if any)."""
+
+    tag: str
+    attrs: tuple[tuple[str, str], ...]
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A whole chart; `label` is its accessible description (title and aria-label)."""
+
+    kind: str
+    width: int
+    height: int
+    label: str
+    shapes: tuple[Shape, ...]
+    font: str = FONT
+
+
 def _n(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _svg(width: int, height: int, label: str, body: str, kind: str = "line") -> Markup:
-    return Markup(
-        f'<svg class="chart chart-{kind}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="{escape(label)}" preserveAspectRatio="xMidYMid meet" {FONT}>'
-        f"<title>{escape(label)}</title>{body}</svg>"
+def _el(tag: str, text: str = "", **attrs: float | str) -> Shape:
+    """A shape; numbers are written with one decimal at most, `fill_opacity` as `fill-opacity`."""
+    return Shape(
+        tag,
+        tuple(
+            (name.replace("_", "-"), _n(value) if isinstance(value, float | int) else value)
+            for name, value in attrs.items()
+        ),
+        text,
     )
 
 
-def _text(x: float, y: float, text: str, size: int = 13, anchor: str = "start", fill: str = INK) -> str:
-    return (
-        f'<text x="{_n(x)}" y="{_n(y)}" font-size="{size}" text-anchor="{anchor}" '
-        f'fill="{fill}">{escape(text)}</text>'
-    )
+def _svg(width: int, height: int, label: str, shapes: list[Shape], kind: str = "line") -> Chart:
+    return Chart(kind, width, height, label, tuple(shapes))
+
+
+def _text(x: float, y: float, text: str, size: int = 13, anchor: str = "start", fill: str = INK) -> Shape:
+    return _el("text", text, x=x, y=y, font_size=size, text_anchor=anchor, fill=fill)
 
 
 def _percent(value: float) -> str:
     return f"{round(value * 100)} %"
 
 
-def bullet_chart(share: float | None, target: float | None, label: str = "Coding share") -> Markup:
+def bullet_chart(share: float | None, target: float | None, label: str = "Coding share") -> Chart:
     """The coding share on a 0–100 % scale over its green / yellow / red bands (SPEC §5.1)."""
     width, height, left, right = 360, 78, 8, 352
     span = right - left
@@ -63,9 +90,9 @@ def bullet_chart(share: float | None, target: float | None, label: str = "Coding
     def x(value: float) -> float:
         return left + span * min(max(value, 0.0), 1.0)
 
-    parts: list[str] = []
+    parts: list[Shape] = []
     if target is None:
-        parts.append(f'<rect x="{left}" y="22" width="{span}" height="22" fill="#eeeeee"/>')
+        parts.append(_el("rect", x=left, y=22, width=span, height=22, fill="#eeeeee"))
     else:
         bands = (
             (0.0, target, "green", "OK"),
@@ -76,13 +103,28 @@ def bullet_chart(share: float | None, target: float | None, label: str = "Coding
             if end <= start:
                 continue
             parts.append(
-                f'<rect x="{_n(x(start))}" y="22" width="{_n(x(end) - x(start))}" height="22" '
-                f'fill="{PALETTE[colour]}" fill-opacity="0.45"/>'
+                _el(
+                    "rect",
+                    x=x(start),
+                    y=22,
+                    width=x(end) - x(start),
+                    height=22,
+                    fill=PALETTE[colour],
+                    fill_opacity="0.45",
+                )
             )
             parts.append(_text((x(start) + x(end)) / 2, 16, word, 12, "middle", MUTED))
         parts.append(
-            f'<line x1="{_n(x(target))}" x2="{_n(x(target))}" y1="18" y2="48" stroke="{INK}" '
-            f'stroke-width="2" stroke-dasharray="3 2"/>'
+            _el(
+                "line",
+                x1=x(target),
+                x2=x(target),
+                y1=18,
+                y2=48,
+                stroke=INK,
+                stroke_width=2,
+                stroke_dasharray="3 2",
+            )
         )
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
         anchor = "start" if tick == 0 else "end" if tick == 1 else "middle"
@@ -91,27 +133,25 @@ def bullet_chart(share: float | None, target: float | None, label: str = "Coding
         parts.append(_text(left + span / 2, 38, "no data this week", 13, "middle"))
         summary = f"{label}: no data"
     else:
-        parts.append(f'<rect x="{left}" y="29" width="{_n(x(share) - left)}" height="8" fill="{INK}"/>')
-        parts.append(
-            f'<rect x="{_n(x(share) - 2)}" y="24" width="4" height="18" fill="{INK}"/>'
-            + _text(min(max(x(share), left + 20), right - 20), 76, _percent(share), 13, "middle")
-        )
+        parts.append(_el("rect", x=left, y=29, width=x(share) - left, height=8, fill=INK))
+        parts.append(_el("rect", x=x(share) - 2, y=24, width=4, height=18, fill=INK))
+        parts.append(_text(min(max(x(share), left + 20), right - 20), 76, _percent(share), 13, "middle"))
         summary = f"{label}: {_percent(share)}"
         if target is not None:
             summary += f", target below {_percent(target)}"
-    return _svg(width, height + 4, summary, "".join(parts), "bullet")
+    return _svg(width, height + 4, summary, parts, "bullet")
 
 
-def _marker(shape: str, cx: float, cy: float, colour: str) -> str:
+def _marker(shape: str, cx: float, cy: float, colour: str) -> Shape:
     if shape == "square":
-        return f'<rect x="{_n(cx - 3.5)}" y="{_n(cy - 3.5)}" width="7" height="7" fill="{colour}"/>'
+        return _el("rect", x=cx - 3.5, y=cy - 3.5, width=7, height=7, fill=colour)
     if shape == "triangle":
         points = f"{_n(cx)},{_n(cy - 4.5)} {_n(cx + 4.5)},{_n(cy + 3.5)} {_n(cx - 4.5)},{_n(cy + 3.5)}"
-        return f'<polygon points="{points}" fill="{colour}"/>'
+        return _el("polygon", points=points, fill=colour)
     if shape == "diamond":
         points = f"{_n(cx)},{_n(cy - 5)} {_n(cx + 5)},{_n(cy)} {_n(cx)},{_n(cy + 5)} {_n(cx - 5)},{_n(cy)}"
-        return f'<polygon points="{points}" fill="{colour}"/>'
-    return f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="3.5" fill="{colour}"/>'
+        return _el("polygon", points=points, fill=colour)
+    return _el("circle", cx=cx, cy=cy, r=3.5, fill=colour)
 
 
 def _segments(points: Sequence[tuple[float, float] | None]) -> list[list[tuple[float, float]]]:
@@ -126,7 +166,7 @@ def _segments(points: Sequence[tuple[float, float] | None]) -> list[list[tuple[f
     return [run for run in runs if run]
 
 
-def sparkline(values: Sequence[float | None], target: float | None, label: str) -> Markup:
+def sparkline(values: Sequence[float | None], target: float | None, label: str) -> Chart:
     """A small line of shares (0–1) over recent weeks, with the target as a dashed line."""
     width, height, pad = 180, 44, 5
     top = max([v for v in values if v is not None] + [target or 0.0, 0.1])
@@ -136,31 +176,28 @@ def sparkline(values: Sequence[float | None], target: float | None, label: str) 
 
     step = (width - 2 * pad) / max(len(values) - 1, 1)
     points = [None if v is None else (pad + i * step, y(v)) for i, v in enumerate(values)]
-    parts = [f'<rect x="0" y="0" width="{width}" height="{height}" fill="#f6f8fa"/>']
+    parts = [_el("rect", x=0, y=0, width=width, height=height, fill="#f6f8fa")]
     if target is not None:
         parts.append(
-            f'<line x1="0" x2="{width}" y1="{_n(y(target))}" y2="{_n(y(target))}" stroke="{MUTED}" '
-            f'stroke-dasharray="4 3"/>'
+            _el("line", x1=0, x2=width, y1=y(target), y2=y(target), stroke=MUTED, stroke_dasharray="4 3")
         )
     for run in _segments(points):
         path = " ".join(f"{_n(px)},{_n(py)}" for px, py in run)
-        parts.append(f'<polyline points="{path}" fill="none" stroke="{INK}" stroke-width="2"/>')
+        parts.append(_el("polyline", points=path, fill="none", stroke=INK, stroke_width=2))
     for point in points:
         if point is not None:
             parts.append(_marker("circle", point[0], point[1], INK))
     known = [f"{_percent(v)}" if v is not None else "no data" for v in values]
-    return _svg(
-        width, height, f"{label}, oldest first: {', '.join(known) or 'no weeks'}", "".join(parts), "spark"
-    )
+    return _svg(width, height, f"{label}, oldest first: {', '.join(known) or 'no weeks'}", parts, "spark")
 
 
-def compare_bars(items: Sequence[tuple[str, float | None]], unit: str, label: str) -> Markup:
+def compare_bars(items: Sequence[tuple[str, float | None]], unit: str, label: str) -> Chart:
     """Horizontal bars for a few named values (e.g. pickup hours: you vs the team)."""
     width, row = 360, 30
     height = row * len(items) + 6
     known = [v for _, v in items if v is not None]
     top = max([*known, 1.0])
-    parts: list[str] = []
+    parts: list[Shape] = []
     for i, (name, value) in enumerate(items):
         y = 6 + i * row
         parts.append(_text(0, y + 15, name, 13))
@@ -169,10 +206,10 @@ def compare_bars(items: Sequence[tuple[str, float | None]], unit: str, label: st
             parts.append(_text(110, y + 15, "no data", 13, fill=MUTED))
             continue
         length = 170 * value / top
-        parts.append(f'<rect x="110" y="{y + 3}" width="{_n(max(length, 1))}" height="16" fill="{colour}"/>')
+        parts.append(_el("rect", x=110, y=y + 3, width=max(length, 1), height=16, fill=colour))
         parts.append(_text(116 + length, y + 15, f"{value:.1f} {unit}", 13))
     described = ", ".join(f"{n}: {'no data' if v is None else f'{v:.1f} {unit}'}" for n, v in items)
-    return _svg(width, height, f"{label}: {described}", "".join(parts), "bars")
+    return _svg(width, height, f"{label}: {described}", parts, "bars")
 
 
 def nice_ceiling(largest: float, as_percent: bool) -> float:
@@ -196,7 +233,7 @@ def line_chart(
     as_percent: bool = True,
     band: tuple[float, float] | None = None,
     band_label: str = "",
-) -> Markup:
+) -> Chart:
     """Week-by-week lines with a legend; `band` shades a target range (e.g. the coding target)."""
     width = 560
     left, right, top_pad, bottom = 48, 548, 12, 196
@@ -214,20 +251,26 @@ def line_chart(
             return f"{v * 100:.1f}".rstrip("0").rstrip(".") + " %"
         return f"{v:.0f} h" if v >= 10 or v == int(v) else f"{v:.1f} h"
 
-    parts: list[str] = []
+    parts: list[Shape] = []
     if band is not None:
         low, high = band
         parts.append(
-            f'<rect x="{left}" y="{_n(y(high))}" width="{right - left}" height="{_n(y(low) - y(high))}" '
-            f'fill="{PALETTE["green"]}" fill-opacity="0.18"/>'
+            _el(
+                "rect",
+                x=left,
+                y=y(high),
+                width=right - left,
+                height=y(low) - y(high),
+                fill=PALETTE["green"],
+                fill_opacity="0.18",
+            )
         )
         if band_label:
             parts.append(_text(right - 4, y(high) + 16, band_label, 14, "end", MUTED))
     for k in range(5):
         value = ceiling * k / 4
         parts.append(
-            f'<line x1="{left}" x2="{right}" y1="{_n(y(value))}" y2="{_n(y(value))}" stroke="#d0d7de" '
-            f'stroke-width="1"/>'
+            _el("line", x1=left, x2=right, y1=y(value), y2=y(value), stroke="#d0d7de", stroke_width=1)
         )
         parts.append(_text(left - 6, y(value) + 5, fmt(value), 13, "end", MUTED))
     every = max(1, -(-len(labels) // 8))
@@ -237,19 +280,17 @@ def line_chart(
     for index, one in enumerate(series):
         colour, dash, shape = SERIES_STYLES[index % len(SERIES_STYLES)]
         points = [None if v is None else (x(i), y(v)) for i, v in enumerate(one.values)]
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        dashes = {"stroke_dasharray": dash} if dash else {}
         for run in _segments(points):
             path = " ".join(f"{_n(px)},{_n(py)}" for px, py in run)
-            parts.append(
-                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5"{dash_attr}/>'
-            )
+            parts.append(_el("polyline", points=path, fill="none", stroke=colour, stroke_width=2.5, **dashes))
         parts.extend(_marker(shape, p[0], p[1], colour) for p in points if p is not None)
         lx = left + (index % 3) * 170
         ly = bottom + 40 + (index // 3) * 20
         parts.append(
-            f'<line x1="{lx}" x2="{lx + 26}" y1="{ly - 4}" y2="{ly - 4}" stroke="{colour}" '
-            f'stroke-width="2.5"{dash_attr}/>' + _marker(shape, lx + 13, ly - 4, colour)
+            _el("line", x1=lx, x2=lx + 26, y1=ly - 4, y2=ly - 4, stroke=colour, stroke_width=2.5, **dashes)
         )
+        parts.append(_marker(shape, lx + 13, ly - 4, colour))
         parts.append(_text(lx + 32, ly, one.name, 14))
     if not values:
         parts.append(
@@ -263,4 +304,4 @@ def line_chart(
     described = "; ".join(
         f"{s.name}: " + ", ".join("no data" if v is None else value_text(v) for v in s.values) for s in series
     )
-    return _svg(width, bottom + 26 + rows * 20 + 4, f"{label}. {described}", "".join(parts))
+    return _svg(width, bottom + 26 + rows * 20 + 4, f"{label}. {described}", parts)

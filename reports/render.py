@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 import polars as pl
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
-from markupsafe import Markup
 
 from core.config import Config, zone_for
 from core.weeks import Week
@@ -227,13 +226,15 @@ def environment() -> Environment:
 
 
 @lru_cache(maxsize=1)
-def _sort_script() -> tuple[Markup, str]:
-    """The comparison table's inline sorting script and its CSP hash (our own file, never data)."""
-    loader = environment().loader
-    assert loader is not None
-    source, _, _ = loader.get_source(environment(), "_sort.js")
-    digest = base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii")
-    return Markup(source), f"sha256-{digest}"
+def _sort_script_hash() -> str:
+    """The CSP hash of the comparison table's sorting script, exactly as base.html includes it."""
+    source = environment().get_template("_sort.js").render()
+    return "sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii")
+
+
+def chart_svg(chart: charts.Chart) -> str:
+    """One chart as SVG text, drawn by the same template the pages use."""
+    return str(environment().get_template("_chart.html").module.chart(chart))  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------- page views
@@ -403,7 +404,6 @@ def _common(context: PageContext, title: str) -> dict[str, Any]:
         "page_title": title,
         "generated_at": context.generated_at,
         "readme": readme_link(context.readme_url),
-        "script": None,
         "script_hash": None,
     }
 
@@ -495,15 +495,13 @@ def comparison_page(
                 "pending": len(pending),
             }
         )
-    script, script_hash = _sort_script()
     view = {
         **_common(context, f"Delegation radar — all teams — week {week.label}"),
         "week": week,
         "rows": rows,
         "checklist_titles": [(CHECKLIST_SHORT[i], CHECKLIST_TITLES[i]) for i in CHECKLIST_ITEMS],
         "freshness": _freshness(context, week),
-        "script": script,
-        "script_hash": script_hash,
+        "script_hash": _sort_script_hash(),
     }
     return environment().get_template("compare.html").render(view)
 

@@ -18,6 +18,7 @@ from reports.charts import (
     nice_ceiling,
     sparkline,
 )
+from reports.render import chart_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -48,7 +49,7 @@ def parse(svg: str) -> ElementTree.Element:
 
 
 def test_bullet_chart_bands_and_marker() -> None:
-    svg = str(bullet_chart(0.4625, 0.4))
+    svg = chart_svg(bullet_chart(0.4625, 0.4))
     root = parse(svg)
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert [t for t in texts if t in ("OK", "watch", "act")] == ["OK", "watch", "act"]
@@ -64,13 +65,13 @@ def test_bullet_chart_bands_and_marker() -> None:
 
 
 def test_bullet_chart_without_data() -> None:
-    svg = str(bullet_chart(None, None))
+    svg = chart_svg(bullet_chart(None, None))
     assert "no data this week" in svg
     parse(svg)
 
 
 def test_sparkline_leaves_gaps_for_missing_weeks() -> None:
-    root = parse(str(sparkline([0.5, None, 0.3, 0.2], 0.4, "Coding share")))
+    root = parse(chart_svg(sparkline([0.5, None, 0.3, 0.2], 0.4, "Coding share")))
     lines = list(root.iter(f"{SVG}polyline"))
     assert len(lines) == 2  # one point alone, then a run of two
     assert len(list(root.iter(f"{SVG}circle"))) == 3
@@ -84,14 +85,14 @@ def test_chart_text_is_escaped() -> None:
         sparkline([0.1], None, payload),
         bullet_chart(0.1, 0.4, payload),
     ):
-        text = str(svg)
+        text = chart_svg(svg)
         assert "<script" not in text and "<img" not in text
         root = parse(text)  # still well-formed XML
         assert payload in (root.get("aria-label") or "")
 
 
 def test_line_chart_axis_and_band() -> None:
-    svg = str(
+    svg = chart_svg(
         line_chart(
             ["2026-W01", "2026-W02", "2026-W03"],
             [Series("Coding share", [0.3, 0.5, None])],
@@ -109,7 +110,7 @@ def test_line_chart_axis_and_band() -> None:
 
 
 def test_line_chart_without_any_value() -> None:
-    svg = str(line_chart(["2026-W01"], [Series("a", [None])], "Empty"))
+    svg = chart_svg(line_chart(["2026-W01"], [Series("a", [None])], "Empty"))
     assert "no data in these weeks" in svg
     parse(svg)
 
