@@ -49,7 +49,7 @@ def coding_sessions(
     managers = scope.people.filter("is_manager").select("team", "person")
     commits = scope.commits.filter(~pl.col("handover")).join(managers, on=["team", "person"], how="semi")
     return (
-        in_weeks(commits.select("team", "authored_at"), "authored_at", weeks, zone)
+        in_weeks(commits.select("team", "authored_at"), "authored_at", weeks)
         .sort("team", "week", "authored_at")
         .with_columns(
             new=(pl.col("authored_at").diff().over("team", "week") > gap).fill_null(True),
@@ -72,19 +72,19 @@ def coding_sessions(
 
 
 def coding_by_week(
-    scope: Scope, weeks: pl.DataFrame, sessions: pl.DataFrame, work_hours: float, zone: ZoneInfo
+    scope: Scope, weeks: pl.DataFrame, sessions: pl.DataFrame, work_hours: float
 ) -> pl.DataFrame:
     """team, week, hours, share, target, manager_merged_pr_share, manager_commit_share."""
     grid = scope.teams.select("team", "team_size").join(weeks.select("week"), how="cross")
     coded = sessions.group_by("team", "week").agg(hours=pl.col("hours").sum())
     team_commits = (
-        in_weeks(scope.commits, "authored_at", weeks, zone)
+        in_weeks(scope.commits, "authored_at", weeks)
         .join(scope.people, on=["team", "person"], how="inner")
         .group_by("team", "week")
         .agg(manager_commit_share=pl.col("is_manager").cast(pl.Float64).mean())
     )
     merged = (
-        in_weeks(scope.prs, "merged_at", weeks, zone)
+        in_weeks(scope.prs, "merged_at", weeks)
         .group_by("team", "week")
         .agg(manager_merged_pr_share=pl.col("by_manager").cast(pl.Float64).mean())
     )

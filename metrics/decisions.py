@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -82,18 +81,18 @@ def decision_requests(
 
 
 def decisions_by_week(
-    scope: Scope, weeks: pl.DataFrame, requests: pl.DataFrame, zone: ZoneInfo
+    scope: Scope, weeks: pl.DataFrame, requests: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(team, week, category, requested, answered, median_hours, p90_hours, longest_answered) and
     the pending requests per week (PENDING_SCHEMA).  A request still open at the end instant
     (answered or closed later, or never) is pending; one answered exactly then is not."""
     made = (
-        in_weeks(requests, "at", weeks, zone)
+        in_weeks(requests, "at", weeks)
         .group_by("team", "week", "category")
         .agg(requested=pl.len().cast(pl.Int64))
     )
     answered = (
-        in_weeks(requests.filter(pl.col("answered_at").is_not_null()), "answered_at", weeks, zone)
+        in_weeks(requests.filter(pl.col("answered_at").is_not_null()), "answered_at", weeks)
         .group_by("team", "week", "category")
         .agg(
             answered=pl.len().cast(pl.Int64),

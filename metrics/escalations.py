@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -101,7 +100,7 @@ def manager_actions(scope: Scope) -> pl.DataFrame:
 
 
 def escalations_by_week(
-    scope: Scope, weeks: pl.DataFrame, found: pl.DataFrame, actions: pl.DataFrame, zone: ZoneInfo
+    scope: Scope, weeks: pl.DataFrame, found: pl.DataFrame, actions: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(team, week, category, active, escalated, escalation_rate, manager_involved) and
     (team, week, category, reason, count)."""
@@ -114,13 +113,13 @@ def escalations_by_week(
         ]
     )
     active = (
-        in_weeks(activity, "at", weeks, zone)
+        in_weeks(activity, "at", weeks)
         .select("team", "week", "key")
         .unique()
         .join(scope.issues.lazy().select("team", "key", "category"), on=["team", "key"], how="inner")
     )
-    escalated = in_weeks(found.lazy(), "at", weeks, zone).select("team", "week", "key").unique()
-    involved = in_weeks(actions.lazy(), "at", weeks, zone).select("team", "week", "key").unique()
+    escalated = in_weeks(found.lazy(), "at", weeks).select("team", "week", "key").unique()
+    involved = in_weeks(actions.lazy(), "at", weeks).select("team", "week", "key").unique()
     flags = ["team", "week", "key"]
     counts = (
         active.join(escalated.with_columns(escalated=pl.lit(True)), on=flags, how="left")
@@ -146,7 +145,7 @@ def escalations_by_week(
         )
     )
     reasons_plan = (
-        in_weeks(found.lazy(), "at", weeks, zone)
+        in_weeks(found.lazy(), "at", weeks)
         .group_by("team", "week", "category", "reason")
         .agg(count=pl.len().cast(pl.Int64))
         .sort(["team", "week", "category", "count", "reason"], descending=[False, False, False, True, False])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -48,20 +47,18 @@ def first_reviews(scope: Scope) -> pl.DataFrame:
     return scope.requests.join(answered, on=keys, how="left", nulls_equal=True)
 
 
-def reviews_by_week(
-    scope: Scope, weeks: pl.DataFrame, requests: pl.DataFrame, zone: ZoneInfo
-) -> pl.DataFrame:
+def reviews_by_week(scope: Scope, weeks: pl.DataFrame, requests: pl.DataFrame) -> pl.DataFrame:
     """team, week, manager_review_share, manager_pickup_hours, team_pickup_hours, top_reviewer_share."""
     grid = scope.teams.select("team").join(weeks.select("week"), how="cross")
     reviewed = scope.reviews.filter("by_manager").select("team", "repo", "number").unique()
     share = (
-        in_weeks(scope.prs.filter(~pl.col("by_manager")), "merged_at", weeks, zone)
+        in_weeks(scope.prs.filter(~pl.col("by_manager")), "merged_at", weeks)
         .join(reviewed.with_columns(hit=pl.lit(True)), on=["team", "repo", "number"], how="left")
         .group_by("team", "week")
         .agg(manager_review_share=pl.col("hit").is_not_null().cast(pl.Float64).mean())
     )
     pickups = (
-        in_weeks(requests.filter(pl.col("reviewed_at").is_not_null()), "reviewed_at", weeks, zone)
+        in_weeks(requests.filter(pl.col("reviewed_at").is_not_null()), "reviewed_at", weeks)
         .with_columns(pickup=hours(pl.col("reviewed_at") - pl.col("requested_at")))
         .group_by("team", "week")
         .agg(
@@ -70,7 +67,7 @@ def reviews_by_week(
         )
     )
     load = (
-        in_weeks(scope.reviews, "submitted_at", weeks, zone)
+        in_weeks(scope.reviews, "submitted_at", weeks)
         .group_by("team", "week", "reviewer_key")
         .len()
         .group_by("team", "week")

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -70,13 +69,7 @@ def weeks_frame(weeks: Sequence[Week]) -> pl.DataFrame:
     ).unique("week", maintain_order=True)
 
 
-def local_monday(column: str, zone: ZoneInfo) -> pl.Expr:
-    """The local Monday of the week a UTC time falls in."""
-    local = pl.col(column).dt.convert_time_zone(zone.key)
-    return local.dt.date() - pl.duration(days=local.dt.weekday().cast(pl.Int64) - 1)
-
-
-def in_weeks(frame: FrameT, column: str, weeks: pl.DataFrame, zone: ZoneInfo) -> FrameT:
+def in_weeks(frame: FrameT, column: str, weeks: pl.DataFrame) -> FrameT:
     """The rows whose `column` falls in one of the weeks, with that week's label ("in the week":
     at or after its start, before its end).  Works eagerly or lazily, like its input.
 

@@ -43,13 +43,12 @@ def unmapped_identities(
     tables: Tables, scope: Scope, ids: Identities, weeks: pl.DataFrame, config: Config
 ) -> pl.DataFrame:
     """Identities active in a team's repos and issues in the week that map to no person."""
-    zone = config.zone
     github_rows = pl.concat(
         [
-            in_weeks(table(tables, "pull_requests").lazy(), "created_at", weeks, zone).select(
+            in_weeks(table(tables, "pull_requests").lazy(), "created_at", weeks).select(
                 "repo", "week", identity=pl.col("author")
             ),
-            in_weeks(table(tables, "reviews").lazy(), "submitted_at", weeks, zone).select(
+            in_weeks(table(tables, "reviews").lazy(), "submitted_at", weeks).select(
                 "repo", "week", identity=pl.col("reviewer")
             ),
         ]
@@ -65,7 +64,7 @@ def unmapped_identities(
         .select("team", "week", "identity")
     )
     commits = (
-        in_weeks(scope.commits.lazy().filter(pl.col("person").is_null()), "authored_at", weeks, zone)
+        in_weeks(scope.commits.lazy().filter(pl.col("person").is_null()), "authored_at", weeks)
         .select("team", "week", identity=pl.coalesce("author", "author_email"))
         .filter(pl.col("identity").is_not_null())
     )
@@ -73,11 +72,11 @@ def unmapped_identities(
         [
             scope.events.lazy()
             .filter(pl.col("actor").is_not_null() & ids.jira_person("actor").is_null())
-            .pipe(in_weeks, "at", weeks, zone)
+            .pipe(in_weeks, "at", weeks)
             .select("team", "week", identity=pl.col("actor")),
             scope.comments.lazy()
             .filter(pl.col("author").is_not_null() & ids.jira_person("author").is_null())
-            .pipe(in_weeks, "created_at", weeks, zone)
+            .pipe(in_weeks, "created_at", weeks)
             .select("team", "week", identity=pl.col("author")),
         ]
     )
@@ -129,16 +128,14 @@ def compute_weeks(
     week_rows = weeks_frame(weeks)
 
     sessions = coding_sessions(scope, week_rows, config.coding, zone)
-    coding = _rows(
-        coding_by_week(scope, week_rows, sessions, config.work_hours_per_week, zone), ["team", "week"]
-    )
+    coding = _rows(coding_by_week(scope, week_rows, sessions, config.work_hours_per_week), ["team", "week"])
     requests = first_reviews(scope)
-    reviews = _rows(reviews_by_week(scope, week_rows, requests, zone), ["team", "week"])
+    reviews = _rows(reviews_by_week(scope, week_rows, requests), ["team", "week"])
     waiting_rows = waiting_on_manager(scope, week_rows, requests)
     waiting = _parts(waiting_rows, WAITING_SCHEMA)
     found = escalations(scope, config)
     actions = manager_actions(scope)
-    by_category, reasons = escalations_by_week(scope, week_rows, found, actions, zone)
+    by_category, reasons = escalations_by_week(scope, week_rows, found, actions)
     escalated = _rows(by_category, ["team", "week", "category"])
     reason_counts: dict[tuple[str, str, str], dict[str, int]] = {}
     for row in reasons.to_dicts():
@@ -146,7 +143,7 @@ def compute_weeks(
             "count"
         ]
     decided, pending_rows = decisions_by_week(
-        scope, week_rows, decision_requests(scope, config, found, actions), zone
+        scope, week_rows, decision_requests(scope, config, found, actions)
     )
     decisions = _rows(decided, ["team", "week", "category"])
     pending = _parts(pending_rows, PENDING_SCHEMA)
