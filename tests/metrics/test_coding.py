@@ -111,13 +111,16 @@ def test_commit_without_login_matched_by_email_and_bots_ignored() -> None:
 
 
 def test_same_sha_counted_once() -> None:
-    # The same commit seen on a PR and on the default branch is one commit: 0.5 h, not 1.0.
-    commits = frame("commits", [commit("a", "2026-11-17 09:00", pr=3)])
-    other = frame("commits", [{**commit("a", "2026-11-17 09:00"), "repo": "acme/app"}])
-    import polars as pl
-
-    both = pl.concat([commits, other.with_columns(pl.lit("acme/app").alias("repo"))]).unique()
-    assert coding({"commits": both})["hours"] == 0.5
+    # One commit pushed to two of the team's repos (a fork and its source) is one commit:
+    # a single 0.5 h session, not two overlapping ones; and only one of the two team commits.
+    cfg = config(github={"repos": ["acme/app", "acme/app-fork"]})
+    commits = frame(
+        "commits",
+        [commit("a", "2026-11-17 09:00", pr=3), {**commit("a", "2026-11-17 09:00"), "repo": "acme/app-fork"}],
+    )
+    week = team_weeks({"commits": commits}, cfg, Week.parse(WEEK, cfg.zone))[0]
+    assert week.summary["coding"]["hours"] == 0.5
+    assert week.sessions["commits"].to_list() == [1]
 
 
 @pytest.mark.parametrize(
