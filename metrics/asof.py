@@ -1,0 +1,144 @@
+"""The store as it stood at one instant (SPEC §5 "As of", "No look-ahead", "Issue state at as_of").
+
+Every signal of a week reads the tables through `snapshot(tables, as_of)`, so no record timed at
+or after `as_of` can change that week's numbers:
+
+- rows timed at or after `as_of` are gone (a PR or issue created then, a review submitted then,
+  a commit authored then, a changelog row or comment made then);
+- times of things that happen later on rows that stay are unset (a PR merged or closed later is
+  open, a review request removed later is in force, an issue resolved later is unresolved);
+- an issue's labels, components, issue type, status and assignee are rolled back through its
+  changelog rows for that field at or after `as_of`: the `from_value` of the earliest such row.
+  Jira writes one changelog row per component added or removed, so components are rolled back
+  per component name (a name's earliest later row tells whether it was there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+import polars as pl
+
+from metrics.scope import UTC_TIME, Tables, table
+
+# Changelog field names (lowercased, as the connector stores them) -> the issue column they change.
+SINGLE_FIELDS = {
+    "status": "status",
+    "assignee": "assignee",
+    "issuetype": "issue_type",
+    "issue type": "issue_type",
+    "labels": "labels",
+}
+COMPONENT_FIELDS = ("component", "components")
+
+
+def _cut(as_of: datetime) -> pl.Expr:
+    return pl.lit(as_of, dtype=UTC_TIME)
+
+
+def _before(column: str, as_of: datetime) -> pl.Expr:
+    """Rows timed before `as_of` (rows without a time cannot be placed and are dropped)."""
+    return pl.col(column) < _cut(as_of)
+
+
+def _unless_later(column: str, as_of: datetime) -> pl.Expr:
+    """The time when it is before `as_of`, else null (it has not happened yet)."""
+    return pl.when(pl.col(column) < _cut(as_of)).then(pl.col(column)).alias(column)
+
+
+def label_list(column: str) -> pl.Expr:
+    """Jira's space-separated label list (a changelog value) as a list, empty for null."""
+    return pl.col(column).fill_null("").str.split(" ").list.eval(pl.element().filter(pl.element() != ""))
+
+
+def issues_at(issues: pl.LazyFrame, later_events: pl.LazyFrame) -> pl.LazyFrame:
+    """Issues with their attributes rolled back through the changelog rows in `later_events`."""
+    field = pl.col("field").str.to_lowercase()
+    earliest = (
+        later_events.filter(field.is_in(list(SINGLE_FIELDS)))
+        .with_columns(column=field.replace_strict(SINGLE_FIELDS, return_dtype=pl.String))
+        .sort("at", "event_id")
+        .group_by("key", "column")
+        .agg(pl.col("from_value").first())
+        .collect()
+    )
+    rolled = issues
+    for column in ("status", "assignee", "issue_type", "labels"):
+        values = earliest.filter(pl.col("column") == column).select(
+            "key", _value=label_list("from_value") if column == "labels" else pl.col("from_value")
+        )
+        if values.height == 0:
+            continue
+        rolled = (
+            rolled.join(values.lazy().with_columns(_hit=pl.lit(True)), on="key", how="left")
+            .with_columns(
+                pl.when(pl.col("_hit").is_not_null())
+                .then(pl.col("_value"))
+                .otherwise(pl.col(column))
+                .alias(column)
+            )
+            .drop("_value", "_hit")
+        )
+    touched = (
+        later_events.filter(field.is_in(list(COMPONENT_FIELDS)))
+        .select(
+            "key",
+            "at",
+            "event_id",
+            changes=pl.concat_list(
+                pl.struct(name=pl.col("from_value"), present=pl.lit(True)),
+                pl.struct(name=pl.col("to_value"), present=pl.lit(False)),
+            ),
+        )
+        .explode("changes")
+        .unnest("changes")
+        .filter(pl.col("name").is_not_null())
+        .sort("at", "event_id")
+        .group_by("key", "name")
+        .agg(pl.col("present").first())
+        .collect()
+    )
+    if touched.height == 0:
+        return rolled
+    kept = (
+        rolled.select("key", name=pl.col("components"))
+        .explode("name")
+        .filter(pl.col("name").is_not_null())
+        .join(touched.lazy(), on=["key", "name"], how="anti")
+    )
+    restored = touched.lazy().filter("present").select("key", "name")
+    components = pl.concat([kept, restored]).group_by("key").agg(_components=pl.col("name").unique().sort())
+    return (
+        rolled.join(
+            touched.lazy().select("key").unique().with_columns(_touched=pl.lit(True)), on="key", how="left"
+        )
+        .join(components, on="key", how="left")
+        .with_columns(
+            components=pl.when(pl.col("_touched").is_not_null())
+            .then(pl.col("_components").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+            .otherwise(pl.col("components"))
+        )
+        .drop("_components", "_touched")
+    )
+
+
+def snapshot(tables: Tables, as_of: datetime) -> Mapping[str, pl.LazyFrame]:
+    """Every table as it stood at `as_of` (lazy)."""
+    events = table(tables, "issue_events")
+    issues = table(tables, "issues").filter(pl.col("created_at").is_null() | _before("created_at", as_of))
+    return {
+        "pull_requests": table(tables, "pull_requests")
+        .filter(pl.col("created_at").is_null() | _before("created_at", as_of))
+        .with_columns(_unless_later("merged_at", as_of), _unless_later("closed_at", as_of)),
+        "reviews": table(tables, "reviews").filter(_before("submitted_at", as_of)),
+        "review_requests": table(tables, "review_requests")
+        .filter(_before("requested_at", as_of))
+        .with_columns(_unless_later("removed_at", as_of)),
+        "commits": table(tables, "commits").filter(_before("authored_at", as_of)),
+        "issues": issues_at(issues, events.filter(~_before("at", as_of))).with_columns(
+            _unless_later("resolved_at", as_of)
+        ),
+        "issue_events": events.filter(_before("at", as_of)),
+        "comments": table(tables, "comments").filter(_before("created_at", as_of)),
+    }
