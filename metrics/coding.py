@@ -38,7 +38,8 @@ def size_target(reports: int) -> float:
 def red_from(reports: int) -> float:
     """Red from target + 20 points, but from 30 % with more than 10 reports (PRACTICE.md)."""
     target = size_target(reports)
-    return min(target + 0.20, 0.30) if reports > 10 else target + 0.20
+    line = round(target + 0.20, 6)  # 0.40 + 0.20 is 0.6000000000000001 in floats
+    return min(line, 0.30) if reports > 10 else line
 
 
 def coding_colour(share: float | None, reports: int) -> str:

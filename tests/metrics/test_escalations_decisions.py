@@ -115,8 +115,20 @@ def test_escalations_per_category(scenario: dict) -> None:
         "manager_involved": 3,
         "reasons": {"unspecified": 2},
         "items": [
-            {"key": "DS-1", "at": "2026-11-17T10:00:00Z", "kind": "label", "by": "m1", "reasons": ["unspecified"]},
-            {"key": "DS-4", "at": "2026-11-20T12:00:00Z", "kind": "mention", "by": "m2", "reasons": ["unspecified"]},
+            {
+                "key": "DS-1",
+                "at": "2026-11-17T10:00:00Z",
+                "kind": "label",
+                "by": "m1",
+                "reasons": ["unspecified"],
+            },
+            {
+                "key": "DS-4",
+                "at": "2026-11-20T12:00:00Z",
+                "kind": "mention",
+                "by": "m2",
+                "reasons": ["unspecified"],
+            },
         ],
     }
     # Strategic: DS-2 active and escalated; mia never touched it.
@@ -127,7 +139,13 @@ def test_escalations_per_category(scenario: dict) -> None:
         "manager_involved": 0,
         "reasons": {"unspecified": 1},
         "items": [
-            {"key": "DS-2", "at": "2026-11-18T09:00:00Z", "kind": "status", "by": "m2", "reasons": ["unspecified"]}
+            {
+                "key": "DS-2",
+                "at": "2026-11-18T09:00:00Z",
+                "kind": "status",
+                "by": "m2",
+                "reasons": ["unspecified"],
+            }
         ],
     }
     assert result["strategic_without_manager"] == ["DS-2"]
