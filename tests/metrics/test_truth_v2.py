@@ -311,7 +311,7 @@ def test_coding_colour_edges_by_reports(reports: int, hours: float, colour: str)
     # One commit per session on separate days would cap at 0.5 h each; build one session of
     # exactly `hours`: first commit 00:00 Monday, last at hours - 0.5, every 2 h in between.
     minutes = int((hours - 0.5) * 60)
-    stamps = list(range(0, minutes, 120)) + [minutes]
+    stamps = [*range(0, minutes, 120), minutes]
     commits = [
         commit(f"s{i}", (datetime(2026, 11, 16) + timedelta(minutes=m)).strftime("%Y-%m-%d %H:%M"))
         for i, m in enumerate(stamps)
