@@ -124,8 +124,12 @@ def parse_period(
     instant = parse_instant(cfg, as_of)
     if week is not None:
         try:
-            return Week.parse(week, cfg.zone).at(instant)
+            named = Week.parse(week, cfg.zone)
         except (ValueError, OverflowError) as error:
+            fail(str(error) if isinstance(error, ValueError) else f"--week {week!r} is out of range", 2)
+        try:
+            return named.at(instant)
+        except ValueError as error:
             fail(f"--week {week}: {error}", 2)
     try:
         return week_in_progress(instant, cfg.zone)

@@ -1267,7 +1267,7 @@ class _Demo:
             *(f"{label} = {q(reason)}" for label, reason in REASONS.items()),
             "",
             "[schedule]",
-            'cron = "0 8 * * 5"',
+            'cron = "0 15 * * 5"',
         ]
         for person in self.people.values():
             emails = [person.email, *([person.alt_email] if person.alt_email else [])]
