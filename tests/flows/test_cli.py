@@ -112,7 +112,7 @@ def test_report_defaults_to_the_week_in_progress_and_takes_as_of(tmp_path: Path)
     # The workspace's zone is Asia/Tbilisi (UTC+4): 2026-11-20T15:00 there is Friday 11:00 UTC of
     # 2026-W47, which is then in progress.
     config = write_workspace(tmp_path)
-    code, stdout, stderr = radar("report", "--config", str(config), "--as-of", "2026-11-20T15:00")
+    code, _, stderr = radar("report", "--config", str(config), "--as-of", "2026-11-20T15:00")
     assert code == 0, stderr
     document = json.loads((tmp_path / "out" / "2026-W47" / "metrics.json").read_text())
     assert (document["week"], document["as_of"], document["complete"]) == (
