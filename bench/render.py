@@ -27,7 +27,7 @@ HISTORY_WEEKS = 8
 
 
 def measure(scale: float = 1.0, folder: Path = DATA / "org") -> dict[str, Any]:
-    from flows.outputs import histories
+    from flows.outputs import histories as one_team_histories
     from reports.render import PageContext, comparison_page, link_hosts, team_page
     from reports.slug import unique_slugs
 
@@ -68,7 +68,7 @@ def measure(scale: float = 1.0, folder: Path = DATA / "org") -> dict[str, Any]:
     all_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
-    histories(tables, config, week, [config.teams[0]])
+    one_team_histories(tables, config, week, [config.teams[0]])
     history_seconds = time.perf_counter() - started
 
     return {
