@@ -127,8 +127,16 @@ def issues_at(issues: pl.LazyFrame, later_events: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def snapshot(tables: Tables, as_of: datetime) -> Mapping[str, pl.LazyFrame]:
-    """Every table as it stood at `as_of` (lazy)."""
+def snapshot(tables: Tables, as_of: datetime, since: datetime | None = None) -> Mapping[str, pl.LazyFrame]:
+    """Every table as it stood at `as_of` (lazy).
+
+    `since` (a week's start) also drops commits authored before it: the signals read commits only
+    within their week (coding sessions are cut at the week's start), so the week's numbers do not
+    change, and the largest table shrinks to one week.
+    """
+    commits = table(tables, "commits").filter(_before("authored_at", as_of))
+    if since is not None:
+        commits = commits.filter(pl.col("authored_at") >= _cut(since))
     events = table(tables, "issue_events")
     issues = table(tables, "issues").filter(pl.col("created_at").is_null() | _before("created_at", as_of))
     return {
@@ -139,7 +147,7 @@ def snapshot(tables: Tables, as_of: datetime) -> Mapping[str, pl.LazyFrame]:
         "review_requests": table(tables, "review_requests")
         .filter(_before("requested_at", as_of))
         .with_columns(_unless_later("removed_at", as_of)),
-        "commits": table(tables, "commits").filter(_before("authored_at", as_of)),
+        "commits": commits,
         "issues": issues_at(issues, events.filter(~_before("at", as_of))).with_columns(
             _unless_later("resolved_at", as_of)
         ),

@@ -135,7 +135,7 @@ def compute_weeks(
     for week in weeks:
         if week.label in result:
             continue
-        every = compute_week(snapshot(tables, week.cutoff), config, week) if config.teams else []
+        every = compute_week(snapshot(tables, week.cutoff, week.start), config, week) if config.teams else []
         result[week.label] = [tw for tw in every if tw.team.name in chosen]
     return result
 
