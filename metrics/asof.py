@@ -20,7 +20,18 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from metrics.scope import UTC_TIME, Tables, table
+from core.config import Config
+from metrics.scope import UTC_TIME, Identities, Tables, lowered, table
+
+METRIC_TABLES = (
+    "pull_requests",
+    "reviews",
+    "review_requests",
+    "commits",
+    "issues",
+    "issue_events",
+    "comments",
+)
 
 # Changelog field names (lowercased, as the connector stores them) -> the issue column they change.
 SINGLE_FIELDS = {
@@ -127,24 +138,81 @@ def issues_at(issues: pl.LazyFrame, later_events: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def snapshot(tables: Tables, as_of: datetime, since: datetime | None = None) -> Mapping[str, pl.LazyFrame]:
-    """Every table as it stood at `as_of` (lazy).
+def prepare(tables: Tables, config: Config) -> dict[str, pl.DataFrame]:
+    """The tables in their schemas, read once, with what every week would otherwise work out
+    again per changelog row and comment (who acted, bots, escalation and decision-status moves).
+
+    issue_events gains: _bot, _person (the actor's person id), by (person id, else the raw
+    identity), _field (lowercased), _to_person, _label_added (an escalation label added),
+    _into_decision / _exit_decision (a status move into / out of a decision status).
+    comments gain: _bot, _person, by, _mentioned (the mentioned person ids).
+    """
+    ids = Identities.of(config)
+    decision = lowered(config.decision_statuses)
+    escalation_labels = lowered(config.escalation.labels)
+    frames = dict(
+        zip(METRIC_TABLES, pl.collect_all([table(tables, name) for name in METRIC_TABLES]), strict=True)
+    )
+    field = pl.col("_field")
+    to_decision = pl.col("to_value").str.to_lowercase().is_in(decision).fill_null(False)
+    from_decision = pl.col("from_value").str.to_lowercase().is_in(decision).fill_null(False)
+    lowered_labels = {
+        column: label_list(column).list.eval(pl.element().str.to_lowercase())
+        for column in ("from_value", "to_value")
+    }
+    frames["issue_events"] = (
+        frames["issue_events"]
+        .with_columns(_field=pl.col("field").str.to_lowercase())
+        .with_columns(
+            _bot=ids.is_bot("actor"),
+            _person=ids.jira_person("actor"),
+            by=pl.coalesce(ids.jira_person("actor"), pl.col("actor")),
+            _to_person=ids.jira_person("to_value"),
+            _label_added=(
+                field.eq("labels")
+                & lowered_labels["to_value"]
+                .list.set_difference(lowered_labels["from_value"])
+                .list.set_intersection(escalation_labels)
+                .list.len()
+                .gt(0)
+            ).fill_null(False),
+            _into_decision=field.eq("status") & to_decision & ~from_decision,
+            _exit_decision=field.eq("status") & from_decision & ~to_decision,
+        )
+    )
+    frames["comments"] = frames["comments"].with_columns(
+        _bot=ids.is_bot("author"),
+        _person=ids.jira_person("author"),
+        by=pl.coalesce(ids.jira_person("author"), pl.col("author")),
+        _mentioned=pl.col("mentions").list.eval(
+            pl.element().replace_strict(ids.jira, default=None, return_dtype=pl.String)
+        ),
+    )
+    return frames
+
+
+def snapshot(
+    tables: Mapping[str, pl.DataFrame], as_of: datetime, since: datetime | None = None
+) -> Mapping[str, pl.LazyFrame]:
+    """Every table (from `prepare`) as it stood at `as_of` (lazy).
 
     `since` (a week's start) also drops commits authored before it: the signals read commits only
     within their week (coding sessions are cut at the week's start), so the week's numbers do not
     change, and the largest table shrinks to one week.
     """
-    commits = table(tables, "commits").filter(_before("authored_at", as_of))
+    commits = tables["commits"].lazy().filter(_before("authored_at", as_of))
     if since is not None:
         commits = commits.filter(pl.col("authored_at") >= _cut(since))
-    events = table(tables, "issue_events")
-    issues = table(tables, "issues").filter(pl.col("created_at").is_null() | _before("created_at", as_of))
+    events = tables["issue_events"].lazy()
+    issues = tables["issues"].lazy().filter(pl.col("created_at").is_null() | _before("created_at", as_of))
     return {
-        "pull_requests": table(tables, "pull_requests")
+        "pull_requests": tables["pull_requests"]
+        .lazy()
         .filter(pl.col("created_at").is_null() | _before("created_at", as_of))
         .with_columns(_unless_later("merged_at", as_of), _unless_later("closed_at", as_of)),
-        "reviews": table(tables, "reviews").filter(_before("submitted_at", as_of)),
-        "review_requests": table(tables, "review_requests")
+        "reviews": tables["reviews"].lazy().filter(_before("submitted_at", as_of)),
+        "review_requests": tables["review_requests"]
+        .lazy()
         .filter(_before("requested_at", as_of))
         .with_columns(_unless_later("removed_at", as_of)),
         "commits": commits,
@@ -152,5 +220,5 @@ def snapshot(tables: Tables, as_of: datetime, since: datetime | None = None) -> 
             _unless_later("resolved_at", as_of)
         ),
         "issue_events": events.filter(_before("at", as_of)),
-        "comments": table(tables, "comments").filter(_before("created_at", as_of)),
+        "comments": tables["comments"].lazy().filter(_before("created_at", as_of)),
     }

@@ -8,7 +8,7 @@ import polars as pl
 
 from core.config import Config
 from metrics.escalations import CATEGORIES
-from metrics.scope import Scope, band, hours, in_weeks, lowered
+from metrics.scope import Scope, band, hours, in_weeks
 
 UTC = pl.Datetime("us", "UTC")
 NEVER = pl.datetime(9999, 1, 1, time_zone="UTC")
@@ -44,12 +44,7 @@ def decision_requests(
         .group_by("request")
         .agg(by_manager=pl.col("action_at").min())
     )
-    decision = lowered(config.decision_statuses)
-    exits = scope.events.filter(
-        (pl.col("field").str.to_lowercase() == "status")
-        & pl.col("from_value").str.to_lowercase().is_in(decision).fill_null(False)
-        & ~pl.col("to_value").str.to_lowercase().is_in(decision).fill_null(False)
-    ).select("team", "key", exit_at=pl.col("at"))
+    exits = scope.events.filter("_exit_decision").select("team", "key", exit_at=pl.col("at"))
     by_exit = (
         requests.filter(pl.col("kind") == "status")
         .select("request", "team", "key", "at")

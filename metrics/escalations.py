@@ -7,7 +7,7 @@ from typing import Any
 import polars as pl
 
 from core.config import Config
-from metrics.scope import Scope, in_weeks, lowered
+from metrics.scope import Scope, in_weeks
 
 CATEGORIES = ("strategic", "implementation", "tactical")
 
@@ -22,17 +22,6 @@ ESCALATION_SCHEMA: dict[str, Any] = {
 }
 
 
-def _label_set(column: str) -> pl.Expr:
-    """Jira's space-separated label list as a lowercased list."""
-    return (
-        pl.col(column)
-        .fill_null("")
-        .str.to_lowercase()
-        .str.split(" ")
-        .list.eval(pl.element().filter(pl.element() != ""))
-    )
-
-
 def escalations(scope: Scope, config: Config) -> pl.DataFrame:
     """Every escalation on team issues, at its time, with kind, category and reason.
 
@@ -41,44 +30,34 @@ def escalations(scope: Scope, config: Config) -> pl.DataFrame:
     anyone but the manager that mentions the manager). `by` is who did it (person id, or the raw
     identity when unmapped); `reasons` are the issue's reasons at `as_of`.
     """
-    escalation_labels = lowered(config.escalation.labels)
-    decision = lowered(config.decision_statuses)
-    manager_ids = scope.manager_jira.with_columns(to_manager=pl.lit(True))
-    field = pl.col("field").str.to_lowercase()
-
-    events = (
+    field = pl.col("_field")
+    label_added = pl.col("_label_added")
+    assigned = (
+        field.eq("assignee")
+        & (pl.col("_to_person") == pl.col("manager")).fill_null(False)
+        & ~pl.col("by_manager")
+    )
+    into_decision = pl.col("_into_decision")
+    from_events = (
         scope.events.lazy()
-        .filter(field.is_in(["labels", "assignee", "status"]))
-        .join(manager_ids.lazy().rename({"jira": "to_value"}), on=["team", "to_value"], how="left")
-        .with_columns(pl.col("to_manager").fill_null(False))
-    )
-    label_added = field.eq("labels") & _label_set("to_value").list.set_difference(
-        _label_set("from_value")
-    ).list.set_intersection(escalation_labels).list.len().gt(0)
-    assigned = field.eq("assignee") & pl.col("to_manager") & ~pl.col("by_manager")
-    into_decision = (
-        field.eq("status")
-        & pl.col("to_value").str.to_lowercase().is_in(decision).fill_null(False)
-        & ~pl.col("from_value").str.to_lowercase().is_in(decision).fill_null(False)
-    )
-    from_events = events.filter(label_added | assigned | into_decision).select(
-        "team",
-        "key",
-        "at",
-        kind=pl.when(label_added)
-        .then(pl.lit("label"))
-        .when(assigned)
-        .then(pl.lit("assign"))
-        .otherwise(pl.lit("status")),
-        by=pl.col("by"),
+        .filter(label_added | assigned | into_decision)
+        .select(
+            "team",
+            "key",
+            "at",
+            kind=pl.when(label_added)
+            .then(pl.lit("label"))
+            .when(assigned)
+            .then(pl.lit("assign"))
+            .otherwise(pl.lit("status")),
+            by=pl.col("by"),
+        )
     )
     mentioned = (
         scope.comments.lazy()
-        .filter(~pl.col("by_manager"))
-        .select("team", "key", "comment_id", "created_at", "by", mention=pl.col("mentions"))
-        .explode("mention")
-        .join(manager_ids.lazy().rename({"jira": "mention"}), on=["team", "mention"], how="semi")
-        .unique(["team", "key", "comment_id"])
+        .filter(
+            ~pl.col("by_manager") & pl.col("_mentioned").list.contains(pl.col("manager")).fill_null(False)
+        )
         .select("team", "key", at=pl.col("created_at"), kind=pl.lit("mention"), by=pl.col("by"))
     )
     return (

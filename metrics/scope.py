@@ -204,8 +204,8 @@ class Scope:
          reviewer_key, requested_at, removed_at, to_manager.
     issues: team issues: team, key, summary, url, category, reasons (list, "unspecified" when no
          label maps to a reason), created_at, resolved_at.
-    events / comments: non-bot changelog rows and comments on team issues, with team,
-         `by_manager` and `by` (the person id of the actor or author, else the raw identity).
+    events / comments: non-bot changelog rows and comments on team issues (with the columns
+         metrics.asof.prepare adds), with team, manager and `by_manager`.
     """
 
     teams: pl.DataFrame
@@ -435,23 +435,21 @@ def build_scope(tables: Tables, config: Config, teams: Sequence[Team], ids: Iden
             .otherwise(pl.lit(["unspecified"], dtype=pl.List(pl.String))),
         )
     )
-    manager_flag = manager_jira.lazy().with_columns(by_manager=pl.lit(True))
 
-    def on_team_issues(name: str, when: str, who: str) -> pl.LazyFrame:
-        """Non-bot rows on team issues, with `team` and whether `who` is the team's manager."""
+    def on_team_issues(name: str, when: str) -> pl.LazyFrame:
+        """Non-bot rows on team issues (prepared by metrics.asof.prepare), with `team`, its
+        `manager` and whether the row is the manager's (`by_manager`)."""
+        frame = tables[name]
         return (
-            table(tables, name)
-            .filter(pl.col(when).is_not_null() & ~ids.is_bot(who))
+            frame.lazy()
+            .filter(pl.col(when).is_not_null() & ~pl.col("_bot"))
             .join(owners, on="key", how="inner")
-            .join(manager_flag.rename({"jira": who}), on=["team", who], how="left")
-            .with_columns(
-                pl.col("by_manager").fill_null(False),
-                by=pl.coalesce(ids.jira_person(who), pl.col(who)),
-            )
+            .join(lazy_managers, on="team", how="left")
+            .with_columns(by_manager=(pl.col("_person") == pl.col("manager")).fill_null(False))
         )
 
-    events_plan = on_team_issues("issue_events", "at", "actor")
-    comments_plan = on_team_issues("comments", "created_at", "author")
+    events_plan = on_team_issues("issue_events", "at")
+    comments_plan = on_team_issues("comments", "created_at")
     commits, manager_commits, reviews, requests, issues, events, comments = pl.collect_all(
         [
             commits_plan,

@@ -14,7 +14,7 @@ import polars as pl
 
 from core.config import Config, Team
 from core.weeks import Week
-from metrics.asof import snapshot
+from metrics.asof import prepare, snapshot
 from metrics.checklist import checklist
 from metrics.coding import SESSION_SCHEMA, coding_by_week, coding_colour, coding_sessions
 from metrics.decisions import PENDING_SCHEMA, decision_colour, decision_requests, decisions_by_week
@@ -126,22 +126,21 @@ def compute_weeks(
     of the config at once (so a team's numbers never depend on which teams were asked for).
     """
     chosen = {team.name for team in (teams or config.teams)}
-    if len(weeks) > 1:  # read a lazy store once, not once per week
-        tables = {
-            name: frame.collect() if isinstance(frame, pl.LazyFrame) else frame
-            for name, frame in tables.items()
-        }
+    prepared = prepare(tables, config)  # read once, with what every week would work out again
     result: dict[str, list[TeamWeek]] = {}
     for week in weeks:
         if week.label in result:
             continue
-        every = compute_week(snapshot(tables, week.cutoff, week.start), config, week) if config.teams else []
+        every = (
+            compute_week(snapshot(prepared, week.cutoff, week.start), config, week) if config.teams else []
+        )
         result[week.label] = [tw for tw in every if tw.team.name in chosen]
     return result
 
 
 def compute_week(tables: Tables, config: Config, week: Week) -> list[TeamWeek]:
-    """Every team's TeamWeek for one week, from the tables as they stood at the week's as_of."""
+    """Every team's TeamWeek for one week, from the tables as they stood at the week's as_of
+    (`snapshot` of `prepare`d tables)."""
     teams = list(config.teams)
     zone = config.zone
     thresholds = config.thresholds
