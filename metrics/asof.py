@@ -148,6 +148,7 @@ def prepare(tables: Tables, config: Config) -> dict[str, pl.DataFrame]:
     comments gain: _bot, _person, by, _mentioned (the mentioned person ids).
     """
     ids = Identities.of(config)
+    managers = sorted({team.manager for team in config.teams})
     decision = lowered(config.decision_statuses)
     escalation_labels = lowered(config.escalation.labels)
     frames = dict(
@@ -179,14 +180,29 @@ def prepare(tables: Tables, config: Config) -> dict[str, pl.DataFrame]:
             _into_decision=field.eq("status") & to_decision & ~from_decision,
             _exit_decision=field.eq("status") & from_decision & ~to_decision,
         )
+        .with_columns(
+            # Read by some week whatever its time: escalations, answers, decision-status exits.
+            _lasting=pl.col("_label_added")
+            | pl.col("_into_decision")
+            | pl.col("_exit_decision")
+            | field.eq("assignee")
+            | pl.col("_person").is_in(managers).fill_null(False)
+        )
     )
-    frames["comments"] = frames["comments"].with_columns(
-        _bot=ids.is_bot("author"),
-        _person=ids.jira_person("author"),
-        by=pl.coalesce(ids.jira_person("author"), pl.col("author")),
-        _mentioned=pl.col("mentions").list.eval(
-            pl.element().replace_strict(ids.jira, default=None, return_dtype=pl.String)
-        ),
+    frames["comments"] = (
+        frames["comments"]
+        .with_columns(
+            _bot=ids.is_bot("author"),
+            _person=ids.jira_person("author"),
+            by=pl.coalesce(ids.jira_person("author"), pl.col("author")),
+            _mentioned=pl.col("mentions").list.eval(
+                pl.element().replace_strict(ids.jira, default=None, return_dtype=pl.String)
+            ),
+        )
+        .with_columns(
+            _lasting=pl.col("_person").is_in(managers).fill_null(False)
+            | pl.col("_mentioned").list.set_intersection(managers).list.len().gt(0).fill_null(False)
+        )
     )
     return frames
 
@@ -196,13 +212,18 @@ def snapshot(
 ) -> Mapping[str, pl.LazyFrame]:
     """Every table (from `prepare`) as it stood at `as_of` (lazy).
 
-    `since` (a week's start) also drops commits authored before it: the signals read commits only
-    within their week (coding sessions are cut at the week's start), so the week's numbers do not
-    change, and the largest table shrinks to one week.
+    `since` (a week's start) also drops what no signal of the week reads: commits authored before
+    it (coding sessions are cut at the week's start), and changelog rows and comments before it
+    that cannot be an escalation, an answer or a decision-status exit (`_lasting` is false). The
+    week's numbers do not change; the largest tables shrink to one week.
     """
     commits = tables["commits"].lazy().filter(_before("authored_at", as_of))
+    history = tables["issue_events"].lazy().filter(_before("at", as_of))
+    talk = tables["comments"].lazy().filter(_before("created_at", as_of))
     if since is not None:
         commits = commits.filter(pl.col("authored_at") >= _cut(since))
+        history = history.filter((pl.col("at") >= _cut(since)) | pl.col("_lasting"))
+        talk = talk.filter((pl.col("created_at") >= _cut(since)) | pl.col("_lasting"))
     events = tables["issue_events"].lazy()
     issues = tables["issues"].lazy().filter(pl.col("created_at").is_null() | _before("created_at", as_of))
     return {
@@ -219,6 +240,6 @@ def snapshot(
         "issues": issues_at(issues, events.filter(~_before("at", as_of))).with_columns(
             _unless_later("resolved_at", as_of)
         ),
-        "issue_events": events.filter(_before("at", as_of)),
-        "comments": tables["comments"].lazy().filter(_before("created_at", as_of)),
+        "issue_events": history,
+        "comments": talk,
     }
