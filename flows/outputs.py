@@ -104,8 +104,9 @@ def page_context(config: Config, fresh: Mapping[str, datetime | None] | None, ge
 
 
 def history_weeks(week: Week, config: Config) -> list[Week]:
-    """The weeks a page's sparklines cover, oldest first, ending with `week`."""
-    return [week.previous(config.zone, n) for n in range(HISTORY_WEEKS - 1, -1, -1)]
+    """The weeks a page's sparklines cover, oldest first, ending with `week` itself (as of its
+    own instant; the weeks before it are complete)."""
+    return [*(week.previous(config.zone, n) for n in range(HISTORY_WEEKS - 1, 0, -1)), week]
 
 
 def histories(
