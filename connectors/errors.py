@@ -33,3 +33,8 @@ class TransientError(SourceError):
 
 class WrongFlavor(SourceError):
     """The server is of another kind than the config says (Jira Server config pointed at Cloud)."""
+
+
+class UnexpectedAnswer(SourceError):
+    """A 200 answer that is not the page asked for (an SSO login object, a proxy page, `{"data":
+    null}`): nothing of it is stored and the cursor does not move."""

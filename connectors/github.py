@@ -31,6 +31,7 @@ from connectors import github_queries as queries
 from connectors._http import (
     BROKEN_TRANSPORT,
     backoff_seconds,
+    epoch_time,
     header_number,
     next_link,
     same_origin,
@@ -45,6 +46,19 @@ from connectors.errors import (
     TransientError,
 )
 from connectors.normalize_github import later, parse_time
+from connectors.shapes import (
+    Connection,
+    GithubCommit,
+    GithubPull,
+    GithubRestItem,
+    GraphqlAnswer,
+    ProbedRepository,
+    RepositoryPage,
+    Shape,
+    check,
+    check_list,
+)
+from connectors.transport import GITHUB_CONNECTION_CLASSES
 from core.config import Config
 
 log = logging.getLogger(__name__)
@@ -119,6 +133,10 @@ class GithubClient:
             verify=True,
         )
         self.requester = self.github.requester
+        # Every connection goes through connectors.transport (address check, dead-host breaker);
+        # PyGithub 2.10 picks its connection class per requester in this private attribute.
+        scheme = urlsplit(self.base_url).scheme
+        self.requester._Requester__connectionClass = GITHUB_CONNECTION_CLASSES[scheme]  # type: ignore[attr-defined]
         self.max_rate_limit_wait = max_rate_limit_wait
         self.sleep = sleep
         self.now = now
@@ -145,15 +163,16 @@ class GithubClient:
 
         return self._call(f"GET {path.split('?')[0]}", send, "core")
 
-    def rest_pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[list[Any]]:
-        """Pages of a REST list endpoint, following `Link: rel="next"`; stop iterating to stop paging."""
+    def rest_pages(
+        self, path: str, params: Mapping[str, Any] | None = None, item: type[Shape] = GithubRestItem
+    ) -> Iterator[list[Any]]:
+        """Pages of a REST list endpoint, following `Link: rel="next"`; stop iterating to stop paging.
+        Each page must be a JSON array of objects of the `item` shape (UnexpectedAnswer otherwise)."""
         url, query = path, dict(params or {})
         followed: set[str] = set()
         while True:
             headers, data = self.rest_get(url, query)
-            if not isinstance(data, list):
-                raise SourceError(f"GitHub answered GET {path} with {type(data).__name__}, not a list")
-            yield data
+            yield check_list(data, item, f"GitHub answered GET {path.split('?')[0]}")
             following = next_link(headers.get("link"))
             if following is None:
                 return
@@ -179,15 +198,14 @@ class GithubClient:
         refused (`NOT_FOUND`/`FORBIDDEN` with a path; their fields come back null) is returned.
         """
         body: dict[str, Any] = {"query": query, "variables": dict(variables)}
+        name = query.split("(", 1)[0].split()[-1] if "query" in query else "query"
 
         def send() -> tuple[dict[str, Any], Any]:
             headers, data = self.requester.requestJsonAndCheck("POST", self.graphql_url, input=body)
             self._refuse_redirect(headers, "a GraphQL query")
-            if not isinstance(data, dict) or not (isinstance(data.get("data"), dict) or data.get("errors")):
-                raise _Failure(
-                    "transient", "GitHub answered a GraphQL query with something that is not GraphQL"
-                )
-            errors = data.get("errors")
+            errors = data.get("errors") if isinstance(data, dict) else None
+            if not errors:  # `{"data": null}`, an SSO or proxy object: never read as empty data
+                check(data, GraphqlAnswer, f"GitHub answered GraphQL {name}")
             if errors and not (partial and isinstance(data.get("data"), dict) and _unresolved_only(errors)):
                 raise _graphql_failure(errors, headers)
             return headers, data["data"]
@@ -201,7 +219,6 @@ class GithubClient:
                 body["variables"]["pageSize"] = max(MIN_GRAPHQL_PAGE_SIZE, size // 2)
                 self.graphql_page_size = body["variables"]["pageSize"]
 
-        name = query.split("(", 1)[0].split()[-1] if "query" in query else "query"
         if isinstance(body["variables"].get("pageSize"), int) and self.graphql_page_size is not None:
             body["variables"]["pageSize"] = min(body["variables"]["pageSize"], self.graphql_page_size)
         try:
@@ -433,8 +450,7 @@ def _unresolved_only(errors: list[Any]) -> bool:
 
 
 def _reset_time(headers: Mapping[str, str]) -> datetime | None:
-    reset = header_number(headers.get("x-ratelimit-reset"))
-    return datetime.fromtimestamp(reset, UTC) if reset is not None else None
+    return epoch_time(headers.get("x-ratelimit-reset"))
 
 
 def _utc(moment: datetime) -> str:
@@ -490,6 +506,7 @@ def graphql_pages(
             "since": iso(commits_since),
         }
         repository = _repository(client.graphql(queries.PULL_REQUESTS_PAGE, variables), repo)
+        check(repository, RepositoryPage, f"GitHub answered the pull requests of {repo}")
         if first:
             history = _history(repository.get("defaultBranchRef"))
             first = False
@@ -529,6 +546,7 @@ def graphql_pages(
             more = _history(_repository(data, repo).get("defaultBranchRef"))
             if more is None:
                 break
+            check(more, Connection, f"GitHub answered the branch history of {repo}")
             final.branch_commits += more["nodes"]
             info = more["pageInfo"]
     yield final
@@ -576,6 +594,7 @@ def _complete_pull_request(client: GithubClient, owner: str, name: str, node: di
             more = pull.get(key)
             if not isinstance(more, dict):
                 raise SourceError(f"GitHub returned no {key} for pull request #{node['number']}")
+            check(more, Connection, f"GitHub answered the {key} of pull request #{node['number']}")
             connection["nodes"] = connection["nodes"] + more["nodes"]
             connection["pageInfo"] = more["pageInfo"]
 
@@ -607,6 +626,7 @@ def _all_commits_by_graphql(client: GithubClient, repo: str, number: int) -> lis
             more = (_repository(data, repo).get("pullRequest") or {}).get("commits")
             if not isinstance(more, dict):
                 raise SourceError(f"GitHub returned no commits for pull request #{number} of {repo}")
+            check(more, Connection, f"GitHub answered the commits of pull request #{number} of {repo}")
             connection["nodes"] = connection["nodes"] + more["nodes"]
             connection["pageInfo"] = more["pageInfo"]
     except GraphqlUnavailable:
@@ -627,7 +647,7 @@ def rest_pages(
     reviews, issue events and commits; then the default branch's commits since `commits_since`."""
     base = f"/repos/{repo}"
     params = {"state": "all", "sort": "updated", "direction": "desc", "per_page": page_size}
-    for listed in client.rest_pages(f"{base}/pulls", params):
+    for listed in client.rest_pages(f"{base}/pulls", params, GithubPull):
         page = RawPage("rest")
         stop = False
         for pull in listed:
@@ -648,7 +668,7 @@ def rest_pages(
                 for e in p
                 if e.get("event") in REVIEW_REQUEST_EVENTS
             ]
-            commits = [c for p in client.rest_pages(f"{detail}/commits", per_page) for c in p]
+            commits = [c for p in client.rest_pages(f"{detail}/commits", per_page, GithubCommit) for c in p]
             raw: dict[str, Any] = {"pull": pull, "reviews": reviews, "events": events, "commits": commits}
             if len(commits) >= REST_PR_COMMITS_CAP:
                 complete = _all_commits_by_graphql(client, repo, number)
@@ -671,7 +691,7 @@ def rest_pages(
     final = RawPage("rest")
     try:
         for listed in client.rest_pages(
-            f"{base}/commits", {"since": iso(commits_since), "per_page": REST_PAGE_SIZE}
+            f"{base}/commits", {"since": iso(commits_since), "per_page": REST_PAGE_SIZE}, GithubCommit
         ):
             final.branch_commits += listed
     except EmptyRepository:
@@ -721,6 +741,7 @@ def probe_repositories(client: GithubClient, targets: Sequence[ProbeTarget]) -> 
         repository = data.get(queries.probe_alias(index))
         if not isinstance(repository, dict):
             continue
+        check(repository, ProbedRepository, f"GitHub answered the probe of {target.repo}")
         pulls = repository["pullRequests"]
         listed = [(int(node["number"]), parse_time(node["updatedAt"])) for node in pulls["nodes"]]
         if any(updated is None for _, updated in listed):

@@ -102,16 +102,31 @@ def check_base_url(url: str, allow_insecure: bool = False) -> str:
     if host in _METADATA_HOSTS:
         raise ValueError(f"'{url}' points at a cloud metadata service")
     if address is not None:
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        if address in _METADATA_ADDRESSES:
-            raise ValueError(f"'{url}' points at a cloud metadata service")
-        if address.is_link_local or address.is_multicast or address.is_unspecified:
-            raise ValueError(f"'{url}' points at a link-local, multicast or unspecified address")
+        reason = forbidden_address(address)
+        if reason is not None:
+            raise ValueError(f"'{url}' points at {reason}")
     for suffix in _KNOWN_SUFFIXES:
         if f"{suffix}." in host + "." and not (host == suffix or host.endswith("." + suffix)):
             raise ValueError(f"'{url}' imitates {suffix} but is another host")
     return url.rstrip("/")
+
+
+def forbidden_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address | str) -> str | None:
+    """Why no credential may go to this IP address (a cloud metadata service, a link-local,
+    multicast or unspecified address), or None when it may. Private and loopback addresses are
+    allowed: GitHub Enterprise and Jira Server often live there."""
+    if isinstance(address, str):
+        parsed = _ip_address(address.split("%", 1)[0])  # an IPv6 scope (`fe80::1%eth0`) is not part
+        if parsed is None:
+            return "an address that is not an IP address"
+        address = parsed
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address in _METADATA_ADDRESSES:
+        return "a cloud metadata service"
+    if address.is_link_local or address.is_multicast or address.is_unspecified:
+        return "a link-local, multicast or unspecified address"
+    return None
 
 
 def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -467,15 +482,21 @@ def parse_config(data: dict[str, Any], path: Path | str = "<config>") -> Config:
     return config
 
 
+MAX_CONFIG_BYTES = 1024 * 1024  # a radar.toml is a few kB; /dev/zero or a log file is not one
+
+
 def load_config(path: Path | str) -> Config:
     """Read and validate a config file; raises ConfigError naming the file and each key."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(path, ["file not found"]) from None
     except OSError as error:
         raise ConfigError(path, [f"cannot be read: {error.strerror}"]) from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(path, [f"is larger than {MAX_CONFIG_BYTES // 1024} KiB; not a radar config"])
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
