@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from core.secrets import scrub
+
 
 class SourceError(Exception):
-    """A source failed; the message is one clear line with no secret in it."""
+    """A source failed; the message is one clear line with no secret in it: whatever server text
+    it quotes is scrubbed of every registered secret, in every form, when the error is made."""
 
     retriable = False
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(scrub(arg) if isinstance(arg, str) else arg for arg in args))
 
 
 class AuthError(SourceError):

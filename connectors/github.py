@@ -60,6 +60,7 @@ from connectors.shapes import (
 )
 from connectors.transport import GITHUB_CONNECTION_CLASSES
 from core.config import Config
+from core.secrets import register_secret, scrub
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,12 @@ class _Failure(Exception):
     headers: Mapping[str, str] = field(default_factory=dict)
     status: int | None = None
 
+    def __post_init__(self) -> None:
+        # It may quote the server, it is logged on retries and it is the context of what we
+        # raise; BaseException.__new__ kept the unscrubbed arguments in `args`, so replace them too.
+        self.message = scrub(self.message)
+        self.args = (self.kind, self.message)
+
 
 class PagingLoop(TransientError):
     """The server handed out a page cursor or `next` link it had already given (a paging loop)."""
@@ -122,6 +129,7 @@ class GithubClient:
         timeout: int = TIMEOUT_SECONDS,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        register_secret(token)  # an echo of it in server text is scrubbed (core.secrets)
         self.github = Github(
             auth=Auth.Token(token),
             base_url=self.base_url,
@@ -264,6 +272,7 @@ class GithubClient:
                     # PyGithub refuses a 301 to another host or scheme (it never sends the token there)
                     raise SourceError(f"GitHub at {self.base_url}: {error}") from None
             except _Failure as failure:
+                failure.__context__ = None  # PyGithub's exception holds the raw server answer
                 if failure.kind != "primary":  # a primary limit is waited for right here
                     self._note_rate_limit(failure.headers, resource)
                 if failure.kind == "transient":

@@ -60,6 +60,7 @@ from connectors.shapes import (
 )
 from connectors.transport import guard_session
 from core.config import Config
+from core.secrets import register_secret
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,7 @@ class JiraClient:
         if flavor == "cloud" and not user:
             raise AuthError(f"Jira Cloud at {url} needs [jira] user (the account's email) with the API token")
         self.url = url.rstrip("/")
+        register_secret(token, user)  # raw, Bearer and basic-auth echoes are scrubbed (core.secrets)
         self.flavor = flavor
         self.page_size = page_size
         self.sleep = sleep

@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from core.secrets import register_secret
+
 
 class ConfigError(Exception):
     """A config file that cannot be used; `problems` holds one line per problem."""
@@ -59,6 +61,7 @@ def resolve_secret(reference: str) -> str:
         value = os.environ.get(name)
         if not value:
             raise SecretError(f"environment variable {name} is not set (referenced as '{reference}')")
+        register_secret(value)  # scrubbed from every message from now on (core.secrets)
         return value
     if kind == "prefect-secret":
         from prefect.blocks.system import Secret
@@ -67,7 +70,9 @@ def resolve_secret(reference: str) -> str:
             block = Secret.load(name)
         except (ValueError, RuntimeError) as error:
             raise SecretError(f"Prefect Secret block '{name}' could not be loaded: {error}") from None
-        return str(block.get())  # type: ignore[union-attr]
+        value = str(block.get())  # type: ignore[union-attr]
+        register_secret(value)
+        return value
     raise SecretError(f"'{reference}' is not a secret reference (env:NAME or prefect-secret:BLOCK)")
 
 

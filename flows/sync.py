@@ -22,7 +22,9 @@ from prefect.futures import PrefectFuture, wait
 from prefect.states import State
 
 from connectors.errors import SourceError, TransientError
+from connectors.transport import BREAKERS
 from core.config import Config, SecretError, load_config, resolve_secret
+from core.secrets import install_log_scrubbing
 from core.state import SyncState
 from core.store import Store
 from flows.runners import task_runner
@@ -137,6 +139,8 @@ def _finished(service: str, name: str, result: Any) -> str:
 def run_sync(config: Config, since: date | datetime | None = None, runner: Any = None) -> list[str]:
     """Sync every repo and project on `runner` (default: a new one from [runner]); returns one
     line per failed repo/project."""
+    install_log_scrubbing()  # no secret in any log line, Prefect's API and console handlers included
+    BREAKERS.reset()  # every run gives each host a fresh chance
     logger = get_run_logger()
     start = _since(since)
     repos = config.all_repos() if config.github is not None else []
