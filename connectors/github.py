@@ -127,8 +127,10 @@ class GithubClient:
         progress: Callable[[str], None] | None = None,
         jitter: Callable[[], float] = random.random,
         timeout: int = TIMEOUT_SECONDS,
+        max_retries: int = MAX_TRANSIENT_RETRIES,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.max_retries = max_retries
         register_secret(token)  # an echo of it in server text is scrubbed (core.secrets)
         self.github = Github(
             auth=Auth.Token(token),
@@ -277,7 +279,7 @@ class GithubClient:
                     self._note_rate_limit(failure.headers, resource)
                 if failure.kind == "transient":
                     transient += 1
-                    if transient > MAX_TRANSIENT_RETRIES:
+                    if transient > self.max_retries:
                         raise TransientError(
                             f"{failure.message} (gave up after {transient} tries against {self.base_url})"
                         ) from None
@@ -781,6 +783,7 @@ def github_client(
         settings.base_url,
         token,
         max_rate_limit_wait=settings.max_rate_limit_wait_seconds,
+        max_retries=settings.max_retries,
         sleep=sleep,
         now=now,
         progress=progress,

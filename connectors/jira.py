@@ -361,7 +361,14 @@ def jira_client(
         raise SourceError("the config has no [jira] section")
     settings = config.jira
     return JiraClient(
-        settings.url, settings.flavor, user, token, page_size=settings.page_size, sleep=sleep, now=now
+        settings.url,
+        settings.flavor,
+        user,
+        token,
+        page_size=settings.page_size,
+        sleep=sleep,
+        now=now,
+        max_attempts=settings.max_retries + 1,
     )
 
 

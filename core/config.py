@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -141,6 +142,32 @@ def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | No
         return None
 
 
+def plain_address(address: str) -> str:
+    """One bare ASCII mailbox (`nino@acme.example`), checked by email-validator: no display name,
+    no quoted or bracketed parts, no white space or line break, no second address. An RFC 2047
+    encoded word (`=?utf-8?q?...?=`) is valid local-part text, but a mail library decodes it in a
+    header into other characters (a comma, a second address): it is refused too."""
+    if not isinstance(address, str):
+        raise ValueError(f"{address!r} is not an email address")
+    if "=?" in address:
+        raise ValueError(f"{address!r} looks like an encoded header word, not a plain email address")
+    try:
+        checked = validate_email(
+            address,
+            check_deliverability=False,  # no DNS when the config loads
+            allow_smtputf8=False,
+            allow_quoted_local=False,
+            allow_domain_literal=False,
+            allow_display_name=False,
+        )
+    except EmailNotValidError as error:
+        raise ValueError(f"{address!r} is not a plain email address: {error}") from None
+    return str(checked.normalized)
+
+
+EmailAddress = Annotated[str, AfterValidator(plain_address)]
+
+
 _REGIONS = ("Europe", "Asia", "America", "Africa", "Australia", "Pacific", "Atlantic", "Indian")
 
 
@@ -194,6 +221,7 @@ class GithubSettings(Section):
     max_rate_limit_wait_seconds: float = Field(900, ge=0)
     page_size: int = Field(50, ge=1, le=100)
     overlap_minutes: float = Field(5, ge=0)
+    max_retries: int = Field(4, ge=0, le=20)  # retries of one request after a 5xx, timeout or drop
 
     @field_validator("repos")
     @classmethod
@@ -220,6 +248,7 @@ class JiraSettings(Section):
     decision_statuses: list[str] = ["Needs Decision"]
     page_size: int = Field(100, ge=1, le=100)
     overlap_minutes: float = Field(5, ge=0)
+    max_retries: int = Field(5, ge=0, le=20)  # retries of one request after a 429, 5xx or timeout
 
     @field_validator("url")
     @classmethod
@@ -285,6 +314,17 @@ class Runner(Section):
     max_workers: int = Field(4, ge=1)
     dask_address: str | None = None
     dask_workers: int = Field(2, ge=1)
+    # A repo or project task that failed with a transient error is run again this many times,
+    # after these pauses (the last one repeats); 0 turns the task retries off.
+    sync_retries: int = Field(2, ge=0, le=10)
+    sync_retry_delay_seconds: list[float] = Field(default_factory=lambda: [30.0, 120.0])
+
+    @field_validator("sync_retry_delay_seconds")
+    @classmethod
+    def _delays(cls, delays: list[float]) -> list[float]:
+        if not delays or any(delay < 0 for delay in delays):
+            raise ValueError("needs at least one pause, none negative")
+        return delays
 
 
 class Person(Section):
@@ -303,7 +343,7 @@ class Team(Section):
     name: str = Field(min_length=1)
     manager: str
     members: list[str] = []
-    email_to: list[str] = []
+    email_to: list[EmailAddress] = []
     repos: list[str] | None = None
     jira_projects: list[str] | None = None
 

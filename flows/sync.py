@@ -136,6 +136,14 @@ def _finished(service: str, name: str, result: Any) -> str:
     return str(result)
 
 
+def with_retry_budget(sync_task: Any, config: Config) -> Any:
+    """The task with the config's `[runner] sync_retries` and pauses (transient errors only)."""
+    delays = list(config.runner.sync_retry_delay_seconds)
+    retries = config.runner.sync_retries
+    delays += [delays[-1]] * max(0, retries - len(delays))
+    return sync_task.with_options(retries=retries, retry_delay_seconds=delays[: max(retries, 1)])
+
+
 def run_sync(config: Config, since: date | datetime | None = None, runner: Any = None) -> list[str]:
     """Sync every repo and project on `runner` (default: a new one from [runner]); returns one
     line per failed repo/project."""
@@ -160,7 +168,10 @@ def run_sync(config: Config, since: date | datetime | None = None, runner: Any =
     jira: list[tuple[str, PrefectFuture[Any]]] = [
         (
             f"jira {p}",
-            runner.submit(sync_project, parameters={"config": config, "project": p, "since": start}),
+            runner.submit(
+                with_retry_budget(sync_project, config),
+                parameters={"config": config, "project": p, "since": start},
+            ),
         )
         for p in projects
     ]
@@ -168,7 +179,10 @@ def run_sync(config: Config, since: date | datetime | None = None, runner: Any =
     futures = [
         (
             f"github {repo}",
-            runner.submit(sync_repo, parameters={"config": config, "repo": repo, "since": start}),
+            runner.submit(
+                with_retry_budget(sync_repo, config),
+                parameters={"config": config, "repo": repo, "since": start},
+            ),
         )
         for repo in repos
         if repo not in unchanged
