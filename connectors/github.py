@@ -37,6 +37,7 @@ from connectors._http import (
     same_origin,
     utc_now,
 )
+from connectors.budget import RATE_BUDGETS
 from connectors.errors import (
     AuthError,
     NotFound,
@@ -73,7 +74,8 @@ REST_PR_COMMITS_CAP = 250
 
 MAX_TRANSIENT_RETRIES = 4  # 5xx, timeouts, dropped connections, truncated bodies
 MAX_SECONDARY_RETRIES = 3  # 403/429 secondary ("abuse") limits
-MAX_PRIMARY_WAITS = 2  # waits for a primary limit reset within one request
+# Waits for a primary limit that names no reset time, or whose reset has passed, per request.
+MAX_PRIMARY_WAITS = 2
 # GitHub: "If you receive a secondary rate limit error without retry-after, wait at least one
 # minute" (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api).
 SECONDARY_WAIT_SECONDS = 60.0
@@ -155,7 +157,7 @@ class GithubClient:
         self.requests = 0
         self.graphql_available: bool | None = None
         self.graphql_page_size: int | None = None  # lowered after a GraphQL 502/504
-        self._exhausted_until: dict[str, datetime] = {}
+        self.budget = RATE_BUDGETS.of(self.base_url, token)  # shared with every client of the token
 
     @property
     def graphql_url(self) -> str:
@@ -249,9 +251,11 @@ class GithubClient:
         before_retry: Callable[[_Failure], None] | None = None,
     ) -> tuple[dict[str, str], Any]:
         transient = secondary = primary = 0
+        rate_waited = 0.0  # seconds waited for primary limit resets within this request
         while True:
-            self._wait_if_exhausted(resource)
+            self._wait_for_budget(resource)
             self.requests += 1
+            released = False
             try:
                 try:
                     raw_headers, data = send()
@@ -275,6 +279,8 @@ class GithubClient:
                     raise SourceError(f"GitHub at {self.base_url}: {error}") from None
             except _Failure as failure:
                 failure.__context__ = None  # PyGithub's exception holds the raw server answer
+                self.budget.release(resource)
+                released = True
                 if failure.kind != "primary":  # a primary limit is waited for right here
                     self._note_rate_limit(failure.headers, resource)
                 if failure.kind == "transient":
@@ -297,10 +303,15 @@ class GithubClient:
                     )
                 elif failure.kind == "primary":
                     primary += 1
-                    self._wait_for_primary_reset(failure.headers, what, primary)
+                    rate_waited += self._wait_for_primary_reset(
+                        failure.headers, what, resource, primary, rate_waited
+                    )
                 else:
                     raise self._fatal(failure) from None
                 continue
+            finally:
+                if not released:
+                    self.budget.release(resource)
             headers = {k.lower(): str(v) for k, v in raw_headers.items()}
             self._refuse_redirect(headers, what)
             self._note_rate_limit(headers, resource)
@@ -377,32 +388,51 @@ class GithubClient:
         return wait * (1.0 + 0.2 * self.jitter())
 
     def _note_rate_limit(self, headers: Mapping[str, str], resource: Resource) -> None:
-        """Remember an exhausted budget so the next request waits for its reset instead of failing."""
-        remaining = header_number(headers.get("x-ratelimit-remaining"))
-        reset = _reset_time(headers)
+        """Tell the token's shared budget what an answer said of it (connectors.budget)."""
         key = headers.get("x-ratelimit-resource", resource)
-        if remaining is not None and remaining <= 0 and reset is not None:
-            self._exhausted_until[key] = reset
-        else:
-            self._exhausted_until.pop(key, None)
+        self.budget.observe(key, header_number(headers.get("x-ratelimit-remaining")), _reset_time(headers))
 
-    def _wait_if_exhausted(self, resource: Resource) -> None:
-        reset = self._exhausted_until.pop(resource, None)
-        if reset is not None:
+    def _wait_for_budget(self, resource: Resource) -> None:
+        """Take one request from the token's budget, first waiting for its reset when it is spent
+        (by this client or by any other repo's client using the same token)."""
+        while (reset := self.budget.reserve(resource, self.now())) is not None:
             self._wait_until(reset)
+            self.budget.passed(resource, reset)
 
-    def _wait_for_primary_reset(self, headers: Mapping[str, str], what: str, attempt: int) -> None:
+    def _wait_for_primary_reset(
+        self, headers: Mapping[str, str], what: str, resource: Resource, attempt: int, waited: float
+    ) -> float:
+        """Wait for the reset of an exhausted primary limit; returns the seconds waited.
+
+        As often as the limit comes back, as long as the reset time is known and the waits of
+        this request stay within `max_rate_limit_wait` (other clients spending the same token can
+        empty a fresh window before this one gets to it); a reset that has already passed and
+        still answers "limited" is waited out only a few times."""
         reset = _reset_time(headers)
         if reset is None:  # a server that names no reset time: back off as for a secondary limit
             if attempt > MAX_PRIMARY_WAITS:
                 raise RateLimitExhausted(
                     f"GitHub rate limit exhausted for {what}; the server gives no reset time"
                 )
-            self._pause(self._secondary_wait(headers, attempt), "GitHub rate limit")
-            return
-        if attempt > MAX_PRIMARY_WAITS:
-            raise RateLimitExhausted(f"GitHub rate limit still exhausted; rate limit resets at {_utc(reset)}")
+            seconds = self._secondary_wait(headers, attempt)
+            self._pause(seconds, "GitHub rate limit")
+            return seconds
+        key = headers.get("x-ratelimit-resource", resource)
+        self.budget.observe(key, 0, reset)  # every client of the token waits for it too
+        wait = max(0.0, (reset - self.now()).total_seconds() + 1.0)
+        if attempt > MAX_PRIMARY_WAITS and wait <= 1.0:
+            raise RateLimitExhausted(
+                f"GitHub rate limit still exhausted after its reset; rate limit resets at {_utc(reset)}"
+            )
+        if waited + wait > self.max_rate_limit_wait:
+            raise RateLimitExhausted(
+                f"GitHub rate limit exhausted; rate limit resets at {_utc(reset)}, later than "
+                f"max_rate_limit_wait_seconds ({self.max_rate_limit_wait:.0f} s) allows"
+                + (f" after {waited:.0f} s of waiting" if waited else "")
+            )
         self._wait_until(reset)
+        self.budget.passed(key, reset)
+        return wait
 
     def _wait_until(self, reset: datetime) -> None:
         wait = (reset - self.now()).total_seconds() + 1.0  # the reset falls somewhere in that second
