@@ -79,6 +79,7 @@ def _syncer(module: str, name: str) -> Callable[..., Any]:
 def sync_repo(config: Config, repo: str, since: datetime | None = None) -> str:
     """One GitHub repo into the store, incremental from its cursor (or from `since`)."""
     assert config.github is not None
+    install_log_scrubbing()  # a Dask worker is another process, with handlers of its own
     token = resolve_secret(config.github.token)
     store = Store(config.store_path)
     sync = _syncer("flows.sync_github", "sync_github_repo")
@@ -119,6 +120,7 @@ def probe_repos(config: Config, repos: list[str], since: datetime | None = None)
 def sync_project(config: Config, project: str, since: datetime | None = None) -> str:
     """One Jira project into the store, incremental from its cursor (or from `since`)."""
     assert config.jira is not None
+    install_log_scrubbing()
     user = resolve_secret(config.jira.user) if config.jira.user else None
     token = resolve_secret(config.jira.token)
     store = Store(config.store_path)
