@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
+import re
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -20,12 +23,60 @@ class StoreError(Exception):
 
 
 _THREAD_LOCK = threading.RLock()
+log = logging.getLogger(__name__)
+
+# `.<file name>.<pid>.<thread id>.tmp`: what `temp_path` names and a killed writer leaves behind.
+_TEMP_NAME = re.compile(r"^\..+\.(\d+)\.(\d+)\.tmp$")
+ORPHAN_AGE_SECONDS = 3600.0  # a temp file this old is an orphan even if its pid was reused
+
+
+def temp_path(path: Path) -> Path:
+    """The temp file a write of `path` goes through before its rename."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, owned by another user
+        return True
+    return True
+
+
+def remove_orphan_temp_files(folder: Path, now: float | None = None) -> list[Path]:
+    """Delete the temp files of writers that died (kill -9, power loss) before their rename:
+    those of a process that no longer runs, or older than an hour. Returns what was deleted."""
+    removed: list[Path] = []
+    moment = time.time() if now is None else now
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMP_NAME.match(entry.name)
+        if match is None or not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            stale = moment - entry.stat(follow_symlinks=False).st_mtime > ORPHAN_AGE_SECONDS
+        except OSError:
+            continue
+        if stale or not _alive(int(match.group(1))):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    if removed:
+        log.info("removed %d temp file(s) left by an interrupted writer in %s", len(removed), folder)
+    return removed
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write a file so that readers see the old or the new content, never a torn one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp = temp_path(path)
     try:
         with open(tmp, "wb") as handle:
             handle.write(data)
@@ -35,6 +86,31 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     finally:
         tmp.unlink(missing_ok=True)
     _fsync_dir(path.parent)
+
+
+def atomic_write_set(files: Mapping[Path, bytes]) -> None:
+    """Write several files as a set: every one goes to its temp file first, and only when all of
+    them are on disk are they renamed into place, in the given order (put the file that says the
+    set is complete last). A failure while writing (a full disk) leaves the old files as they were
+    and no temp file behind."""
+    written: list[tuple[Path, Path]] = []
+    try:
+        for path, data in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = temp_path(path)
+            written.append((tmp, path))
+            with open(tmp, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+    except BaseException:
+        for tmp, _ in written:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, path in written:
+        os.replace(tmp, path)
+    for folder in {path.parent for _, path in written}:
+        _fsync_dir(folder)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -51,6 +127,7 @@ class Store:
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
+        self._swept = False
 
     def path(self, table: str) -> Path:
         if table not in SCHEMAS:
@@ -64,6 +141,9 @@ class Store:
         with _THREAD_LOCK, open(self.root / ".lock", "a+") as handle:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             try:
+                if not self._swept:  # no other writer runs now: their temp files are orphans
+                    remove_orphan_temp_files(self.root)
+                    self._swept = True
                 yield
             finally:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
@@ -107,7 +187,7 @@ class Store:
         frame = conform(table, frame)
         path = self.path(table)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp = temp_path(path)
         try:
             frame.write_parquet(tmp)
             with open(tmp, "rb+") as handle:

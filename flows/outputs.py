@@ -22,7 +22,7 @@ import polars as pl
 
 from core.config import Config, Team
 from core.state import SyncState
-from core.store import Store, atomic_write_bytes
+from core.store import Store, atomic_write_bytes, atomic_write_set, remove_orphan_temp_files
 from core.weeks import Week, weeks_between
 from metrics.result import TeamWeek
 from metrics.weekly import compute_weeks, metrics_document
@@ -159,18 +159,23 @@ def write_week_files(
     slugs = unique_slugs([team.name for team in config.teams])
     folder = config.output_path / week.label
     folder.mkdir(parents=True, exist_ok=True)
+    remove_orphan_temp_files(folder)
 
     metrics_path = folder / "metrics.json"
-    atomic_write_bytes(metrics_path, metrics_json(week, results).encode("utf-8"))
     pages: dict[str, Path] = {}
     html: dict[str, str] = {}
+    files: dict[Path, bytes] = {}
     for name, history in histories.items():
         html[name] = team_page(history[-1], history, context)
         pages[name] = folder / f"{slugs[name]}.html"
-        atomic_write_bytes(pages[name], html[name].encode("utf-8"))
+        files[pages[name]] = html[name].encode("utf-8")
     chosen = {name: slugs[name] for name in histories}
     index_path = folder / "index.html"
-    atomic_write_bytes(index_path, comparison_page(week, results, chosen, context).encode("utf-8"))
+    files[index_path] = comparison_page(week, results, chosen, context).encode("utf-8")
+    # Written as a set, metrics.json last: a full disk leaves the week's old files, never a
+    # metrics.json without its pages.
+    files[metrics_path] = metrics_json(week, results).encode("utf-8")
+    atomic_write_set(files)
     log.info("wrote %s: metrics.json, %d team pages and index.html", folder, len(pages))
     return WeekOutput(week, folder, metrics_path, index_path, pages, chosen, results, html)
 

@@ -80,7 +80,7 @@ def deliver_team(config: Config, team_name: str, content: WeeklyMessage, slug: s
     if not team.email_to:
         logger.warning("team %r has no email_to: nothing sent", team.name)
         return Delivery(team.name, [])
-    send(email, email_credentials(config.email), team.name)
+    send(email, email_credentials(config.email), team.name, team.email_to)
     logger.info("sent the message for %s to %s", team.name, ", ".join(team.email_to))
     return Delivery(team.name, list(team.email_to))
 

@@ -39,3 +39,15 @@ def rsps() -> Iterator[responses.RequestsMock]:
     """A `responses` mock for the fakes a test installs; it need not use every answer it is given."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
+
+
+@pytest.fixture(autouse=True)
+def fresh_hosts_and_budgets() -> Iterator[None]:
+    """Each test starts with no host given up on and no token budget known: both are shared by
+    every client of the process (connectors.transport, connectors.budget)."""
+    from connectors.budget import RATE_BUDGETS
+    from connectors.transport import BREAKERS
+
+    BREAKERS.reset()
+    RATE_BUDGETS.reset()
+    yield

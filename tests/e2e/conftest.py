@@ -8,6 +8,7 @@ services and its own PREFECT_HOME; the tests then check what each run left behin
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -416,6 +417,41 @@ def wrong_flavor(scenario: Scenario) -> None:
     scenario.configure(flavor="server", projects=("DS",), repos=("acme/missing", dataset.CHURN))
 
 
+def echoing(scenario: Scenario) -> None:
+    """GitHub and Jira that quote the request's Authorization header in their error text: GitHub
+    first as a GraphQL timeout (retried, so logged on the way), then as a fatal GraphQL error; Jira
+    as a 405 with `errorMessages` (basic auth: the base64 of user:token)."""
+    scenario.configure()
+    answered: dict[str, int] = {}
+
+    def github(request: Request) -> Reply:
+        auth = request.headers.get("Authorization", "")
+        answered[request.path] = answered.get(request.path, 0) + 1
+        if answered[request.path] == 1:
+            message = f"Something went wrong while executing your query with {auth}"
+            return json_reply(200, {"data": None, "errors": [{"message": message}]})
+        return json_reply(200, {"errors": [{"type": "UNAUTHORIZED", "message": f"Bad header {auth}"}]})
+
+    def jira(request: Request) -> Reply:
+        auth = request.headers.get("Authorization", "")
+        return json_reply(405, {"errorMessages": [f"Method not allowed for {auth}"], "errors": {"a": auth}})
+
+    scenario.github.reset(github)
+    scenario.jira.reset(jira)
+
+
+def dead_github(scenario: Scenario) -> dict[str, Any]:
+    """GitHub's host refuses every connection (nothing listens on its port); Jira is fine."""
+    scenario.serve()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # Nothing listens there once the socket is closed: every connect is refused.
+    scenario.github_base = f"https://127.0.0.1:{port}"
+    scenario.configure(repos=("acme/churn-model", "acme/feature-store", "acme/missing"))
+    return {"dead": f"127.0.0.1:{port}"}
+
+
 REVOKED_TOKEN = "ghp_revoked_token_not_real_000000000000"
 
 PLAN: dict[str, Callable[[Scenario], Any]] = {
@@ -425,6 +461,8 @@ PLAN: dict[str, Callable[[Scenario], Any]] = {
     "rest_server": lambda s: single_run(s, rest_and_server, report=True),
     "rejected": lambda s: single_run(s, rejected, GITHUB_TOKEN=REVOKED_TOKEN),
     "wrong_flavor": lambda s: single_run(s, wrong_flavor),
+    "echo": lambda s: single_run(s, echoing),
+    "dead_host": lambda s: single_run(s, dead_github),
 }
 
 
