@@ -73,13 +73,14 @@ def write_config(
     projects: tuple[str, ...] = ("DS", "OPS"),
     repos: tuple[str, ...] = ("acme/churn-model", "acme/feature-store"),
     api: str = "auto",
+    store: str = "data",
 ) -> Path:
-    """A radar config for the fakes; the store and output live beside it."""
+    """A radar config for the fakes; the store (unless an s3:// one) and output live beside it."""
     folder.mkdir(parents=True, exist_ok=True)
     parts = [
         'timezone = "Asia/Tbilisi"',
         "work_hours_per_week = 40",
-        'store = "data"',
+        f'store = "{store}"',
         'output = "out"',
         'bots = ["ci-robot"]',
         "",

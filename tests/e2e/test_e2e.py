@@ -25,11 +25,13 @@ from tests.e2e.conftest import (
     WEEK,
     CleanRuns,
     InterruptedRuns,
+    ObjectStoreRuns,
     Runs,
     SingleRun,
 )
 from tests.e2e.expected import github_rows, jira_rows, rows
 from tests.e2e.harness import JIRA_TOKEN, JIRA_USER, TABLES, differences
+from tests.s3server import CREDENTIALS
 
 GITHUB_TABLES = ("pull_requests", "reviews", "review_requests", "commits")
 JIRA_TABLES = ("issues", "issue_events", "comments")
@@ -363,6 +365,35 @@ def test_rest_fallback_and_jira_server_store_the_same_rows(runs: Runs, clean: Cl
     assert metrics == (clean.output / WEEK.label / "metrics.json").read_text("utf-8")
 
 
+# -- the store on S3 ------------------------------------------------------------------------------
+
+
+@pytest.mark.scenario("object_store", "clean")
+def test_two_syncs_at_once_into_one_s3_store_equal_one_clean_sync(runs: Runs, clean: CleanRuns) -> None:
+    run: ObjectStoreRuns = runs.get("object_store")
+    assert_succeeded(*run.together, run.again)
+    assert run.errors == []
+    # One sync per repo and project, at once, into one S3 store: every row of both, none twice.
+    assert_keys_unique(run.store)
+    assert same_as_clean(runs, clean, "object_store", run.store) == []
+    # Both left their cursors in the store's state.json: a sync of the whole config finds nothing
+    # new, asks as little as after a clean run and leaves the store equal.
+    assert same_as_clean(runs, clean, "object_store", run.store_again) == []
+    after = run.again_requests
+    assert len(after["github"]) <= 2 and after["jira"] == ["GET /rest/api/3/search/jql"] * 2
+
+
+@pytest.mark.scenario("object_store", "clean")
+def test_report_from_the_s3_store_equals_the_local_stores(runs: Runs, clean: CleanRuns) -> None:
+    run: ObjectStoreRuns = runs.get("object_store")
+    assert run.report.code == 0, run.report.explain()
+    metrics = (run.output / WEEK.label / "metrics.json").read_text("utf-8")
+    assert metrics == (clean.output / WEEK.label / "metrics.json").read_text("utf-8")
+    pages = sorted(path.name for path in (run.output / WEEK.label).glob("*.html"))
+    assert pages == sorted(path.name for path in (clean.output / WEEK.label).glob("*.html"))
+    assert "index.html" in pages
+
+
 # -- secrets ----------------------------------------------------------------------------------------
 
 
@@ -371,7 +402,7 @@ def test_no_token_in_any_output_or_file_the_runs_left(runs: Runs) -> None:
     """stdout, stderr, the store, the state, the reports and PREFECT_HOME (its database included)."""
     for name in PLAN:
         runs.get(name)
-    secrets = [GITHUB_TOKEN, REVOKED_TOKEN, JIRA_TOKEN]
+    secrets = [GITHUB_TOKEN, REVOKED_TOKEN, JIRA_TOKEN, CREDENTIALS["AWS_SECRET_ACCESS_KEY"]]
     secrets.append(base64.b64encode(f"{JIRA_USER}:{JIRA_TOKEN}".encode()).decode())
     needles = [secret.encode() for secret in secrets]
     checked = 0
