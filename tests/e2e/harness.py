@@ -74,6 +74,7 @@ def write_config(
     repos: tuple[str, ...] = ("acme/churn-model", "acme/feature-store"),
     api: str = "auto",
     store: str = "data",
+    dask_workers: int | None = None,
 ) -> Path:
     """A radar config for the fakes; the store (unless an s3:// one) and output live beside it."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -87,6 +88,8 @@ def write_config(
         "[runner]",
         "max_workers = 4",
     ]
+    if dask_workers is not None:  # a local Dask cluster of that many worker processes
+        parts += ['task_runner = "dask"', f"dask_workers = {dask_workers}"]
     if github_url is not None:
         parts += [
             "[github]",
@@ -150,6 +153,8 @@ class Environment:
             {
                 "PREFECT_HOME": str(self.prefect_home),
                 "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                # The temporary server's default 20 s to start is too short on two busy cores.
+                "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
                 "PREFECT_LOGGING_LEVEL": "INFO",
                 "REQUESTS_CA_BUNDLE": str(self.ca_bundle),
                 "GITHUB_TOKEN": GITHUB_TOKEN,
