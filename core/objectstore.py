@@ -49,7 +49,9 @@ log = logging.getLogger(__name__)
 
 SCHEME = "s3://"
 MANIFEST_SUFFIX = ".manifest.json"
-GRACE = timedelta(hours=1)  # a retired or uncommitted data object is deleted this long after
+# A data object that a commit retired, or that no commit took (its writer was killed), is
+# deleted by a later commit this long after: far longer than any read of one table takes.
+GRACE = timedelta(minutes=15)
 MAX_ATTEMPTS = 40  # commits of one change before giving up (each lost race costs one)
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
 # S3 answers 412 when a condition fails, and 409 when another conditional write to the same
@@ -157,8 +159,9 @@ class ObjectClient:
         try:
             answer = self._s3.put_object(Bucket=self.location.bucket, Key=key, Body=data, **conditions)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in _CONFLICTS:
-                raise Conflict(key) from None
+            code = error.response.get("Error", {}).get("Code")
+            if code in _CONFLICTS or (if_match is not None and code == "NoSuchKey"):
+                raise Conflict(key) from None  # replaced, or deleted, since it was read
             raise self._failed(error, key) from None
         except BotoCoreError as error:
             raise self._failed(error, key) from None
