@@ -1,6 +1,7 @@
 """A writer process for the object-store tests: `python -m tests.core.s3_writer LOCATION NAME N [HOLD]`.
 
-Upserts N batches of commits (shas `NAME-0`, `NAME-1`, ...) and records a cursor after each,
+Prints `ready` and waits for a line on its standard input (so two writers start together), then
+upserts N batches of commits (shas `NAME-0`, `NAME-1`, ...) and records a cursor after each,
 then prints `conflicts C` (the commits it had to redo because another writer won). With HOLD,
 it prints `holding` just before the manifest put of its HOLD-th commit and waits there for its
 standard input (the test kills it with SIGKILL at that point: data uploaded, not committed).
@@ -49,6 +50,8 @@ def main(location: str, name: str, batches: int, hold: int | None) -> None:
     store = Store(location)
     state = SyncState(store)
     start = datetime(2026, 11, 16, tzinfo=UTC)
+    print("ready", flush=True)
+    sys.stdin.readline()
     for number in range(batches):
         at = start + timedelta(minutes=number)
         rows = [{"repo": f"acme/{name}", "sha": f"{name}-{number}", "authored_at": at, "pr_number": number}]

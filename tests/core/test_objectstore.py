@@ -133,9 +133,10 @@ def test_a_cursor_written_meanwhile_by_another_sync_is_kept(
 
 
 def writer(server: S3Server, location: str, name: str, batches: int, hold: int | None = None) -> Any:
+    """A writer process (tests/core/s3_writer.py), once it is ready to write."""
     args = [sys.executable, "-m", "tests.core.s3_writer", location, name, str(batches)]
     env = {"PATH": "/usr/bin:/bin", **server.env}
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [*args, *([str(hold)] if hold else [])],
         env=env,
         stdin=subprocess.PIPE,
@@ -144,12 +145,22 @@ def writer(server: S3Server, location: str, name: str, batches: int, hold: int |
         text=True,
         cwd=Path(__file__).parents[2],
     )
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready", process.stderr
+    return process
+
+
+def go(*processes: Any) -> None:
+    """Let the writers start writing, together."""
+    for process in processes:
+        process.stdin.write("go\n")
+        process.stdin.flush()
 
 
 def test_two_writer_processes_at_once_lose_no_update(s3_server: S3Server, s3_env: S3Server) -> None:
     location = s3_server.new_location()
     batches = 25
     processes = [writer(s3_server, location, name, batches) for name in ("one", "two")]
+    go(*processes)
     outputs = [process.communicate(timeout=240) for process in processes]
     for process, (out, err) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, err
@@ -171,7 +182,7 @@ def test_a_writer_killed_between_upload_and_commit_leaves_a_readable_store(
 ) -> None:
     location = s3_server.new_location()
     process = writer(s3_server, location, "one", 5, hold=3)  # two commits, then the third held
-    assert process.stdout is not None
+    go(process)
     lines = []
     deadline = time.monotonic() + 120
     while "holding" not in lines and time.monotonic() < deadline:
