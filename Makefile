@@ -29,7 +29,8 @@ test: install browser
 	$(BIN)/pytest
 
 # prefect.yaml deployed to a process work pool on a real Prefect server, a worker running the
-# weekly flow (2-4 minutes, so apart from `make test`; .ci/run runs both).
+# weekly flow; a sync on two Dask workers into an S3 store (minutes, so apart from `make test`;
+# .ci/run runs both).
 test-deploy: install
 	$(BIN)/pytest -m deploy tests/deploy
 

@@ -29,7 +29,7 @@ from flows.demo_data import write_demo_workspace
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 WEEK = "2026-W47"  # the demo workspace's last week
-pytestmark = pytest.mark.deploy
+pytestmark = [pytest.mark.deploy, pytest.mark.timeout(1200)]
 
 
 def free_port() -> int:
