@@ -379,6 +379,19 @@ class Config(Section):
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _source: Path | None = PrivateAttr(default=None)
 
+    @field_validator("store")
+    @classmethod
+    def _store_location(cls, value: str) -> str:
+        """A folder, or `s3://bucket/prefix` (§9); no other scheme, no credentials in it."""
+        if "://" not in value:
+            return value
+        if not value.startswith("s3://"):
+            raise ValueError("an object store must be an s3:// location (s3://bucket/prefix)")
+        from core.objectstore import S3Location
+
+        S3Location.parse(value)
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, name: str) -> str:
@@ -390,7 +403,10 @@ class Config(Section):
         return zone_for(self.timezone)
 
     @property
-    def store_path(self) -> Path:
+    def store_path(self) -> Path | str:
+        """The store's folder, or its `s3://bucket/prefix` location as written (for `Store`)."""
+        if self.store.startswith("s3://"):
+            return self.store
         return _resolve(self._base_dir, self.store)
 
     @property

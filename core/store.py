@@ -1,4 +1,8 @@
-"""Parquet store: one file per table, upsert by primary key, atomic writes, one writer at a time."""
+"""Parquet store: one file per table, upsert by primary key, atomic writes, no lost update.
+
+The store is a local folder (one writer at a time, by a file lock) or an S3 location
+(`s3://bucket/prefix`: conditional commits, see core/objectstore.py); callers see one interface.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,16 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from core.schemas import PRIMARY_KEYS, SCHEMAS, conform, empty
+
+if TYPE_CHECKING:
+    from core.objectstore import ObjectTables
 
 
 class StoreError(Exception):
@@ -123,11 +130,33 @@ def _fsync_dir(folder: Path) -> None:
 
 
 class Store:
-    """The normalised tables under one folder, `<root>/<table>.parquet`."""
+    """The normalised tables under one folder, `<root>/<table>.parquet`, or under one S3 location.
+
+    `root` is a folder, or a string `s3://bucket/prefix` for an object store."""
 
     def __init__(self, root: Path | str) -> None:
-        self.root = Path(root)
         self._swept = False
+        self._objects: ObjectTables | None = None
+        self._root: Path | None = None
+        if isinstance(root, str) and root.startswith("s3://"):
+            from core.objectstore import ObjectTables, S3Location  # boto3 only when it is needed
+
+            self._objects = ObjectTables(S3Location.parse(root))
+            self.location = str(self._objects.location)
+        else:
+            self._root = Path(root)
+            self.location = str(self._root)
+
+    @property
+    def root(self) -> Path:
+        """The store's folder (a local store only)."""
+        if self._root is None:
+            raise StoreError(f"{self.location} is an object store; it has no local folder")
+        return self._root
+
+    def describe(self, name: str) -> str:
+        """Where a file of the store lives, for messages: a path or an s3:// URL."""
+        return self._objects.describe(name) if self._objects is not None else str(self.root / name)
 
     def path(self, table: str) -> Path:
         if table not in SCHEMAS:
@@ -136,7 +165,12 @@ class Store:
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """Serialise writers across threads and processes (Dask workers share the folder)."""
+        """Serialise writers across threads and processes (Dask workers share the folder).
+
+        On an object store there is no lock: every write is a conditional commit instead."""
+        if self._objects is not None:
+            yield
+            return
         self.root.mkdir(parents=True, exist_ok=True)
         with _THREAD_LOCK, open(self.root / ".lock", "a+") as handle:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
@@ -148,33 +182,55 @@ class Store:
             finally:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
+    def _unreadable(self, table: str, name: str, error: Exception) -> StoreError:
+        return StoreError(
+            f"{name} is not a readable Parquet file of the {table} table ({type(error).__name__}). "
+            f"Delete it and the sync state {self.describe('state.json')} and run "
+            "`radar sync --since DATE` to rebuild it from the sources."
+        )
+
     def read(self, table: str) -> pl.DataFrame:
         """The whole table, or an empty frame of its schema when nothing was written yet."""
+        if table not in SCHEMAS:
+            raise KeyError(f"unknown table {table!r}")
+        if self._objects is not None:
+            url = self._objects.data_url(table)
+            return empty(table) if url is None else self._load(table, url)
         path = self.path(table)
         if not path.exists():
             return empty(table)
         try:
             return conform(table, pl.read_parquet(path))
         except Exception as error:  # polars raises several kinds for a damaged or alien file
-            raise StoreError(
-                f"{path} is not a readable Parquet file of the {table} table ({type(error).__name__}). "
-                f"Delete it and the sync state {self.root / 'state.json'} and run "
-                "`radar sync --since DATE` to rebuild it from the sources."
-            ) from None
+            raise self._unreadable(table, str(path), error) from None
+
+    def _load(self, table: str, url: str) -> pl.DataFrame:
+        """One data object of an object store, read by polars' cloud reader."""
+        assert self._objects is not None
+        try:
+            return conform(table, pl.read_parquet(url, storage_options=self._objects.storage_options()))
+        except Exception as error:  # polars raises several kinds for a damaged or alien file
+            raise self._unreadable(table, url, error) from None
 
     def scan(self, table: str) -> pl.LazyFrame:
         """The table as a lazy scan (only the columns and rows a query needs are read)."""
+        if table not in SCHEMAS:
+            raise KeyError(f"unknown table {table!r}")
+        if self._objects is not None:
+            url = self._objects.data_url(table)
+            if url is None:
+                return empty(table).lazy()
+            try:
+                return conform(table, pl.scan_parquet(url, storage_options=self._objects.storage_options()))
+            except Exception as error:  # a damaged footer or an alien file
+                raise self._unreadable(table, url, error) from None
         path = self.path(table)
         if not path.exists():
             return empty(table).lazy()
         try:
             return conform(table, pl.scan_parquet(path))
         except Exception as error:  # a damaged footer or an alien file
-            raise StoreError(
-                f"{path} is not a readable Parquet file of the {table} table ({type(error).__name__}). "
-                f"Delete it and the sync state {self.root / 'state.json'} and run "
-                "`radar sync --since DATE` to rebuild it from the sources."
-            ) from None
+            raise self._unreadable(table, str(path), error) from None
 
     def scan_all(self) -> dict[str, pl.LazyFrame]:
         return {table: self.scan(table) for table in SCHEMAS}
@@ -183,8 +239,11 @@ class Store:
         return {table: self.read(table) for table in SCHEMAS}
 
     def write(self, table: str, frame: pl.DataFrame) -> None:
-        """Replace a table's content atomically (temp file + rename)."""
+        """Replace a table's content atomically (temp file + rename, or one commit)."""
         frame = conform(table, frame)
+        if self._objects is not None:
+            self._objects.commit(table, lambda _: frame)
+            return
         path = self.path(table)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = temp_path(path)
@@ -196,6 +255,16 @@ class Store:
         finally:
             tmp.unlink(missing_ok=True)
         _fsync_dir(path.parent)
+
+    def _change(self, table: str, change: Callable[[pl.DataFrame], pl.DataFrame]) -> pl.DataFrame:
+        """Apply `change` to the current table and store the result with no lost update: under
+        the lock locally, as a conditional commit (redone when another writer won) on S3."""
+        if self._objects is not None:
+            return self._objects.commit(table, change, load=lambda url: self._load(table, url))
+        with self.lock():
+            new = change(self.read(table))
+            self.write(table, new)
+            return new
 
     def upsert(
         self,
@@ -212,18 +281,36 @@ class Store:
         new = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(list(rows), schema=SCHEMAS[table])
         new = conform(table, new)
         key = list(PRIMARY_KEYS[table])
-        with self.lock():
-            old = self.read(table)
-            if replace_scope is not None and replace_scope.height:
-                scope = replace_scope.unique()
+        scope = replace_scope.unique() if replace_scope is not None and replace_scope.height else None
+
+        def merge(old: pl.DataFrame) -> pl.DataFrame:
+            if scope is not None:
                 old = old.join(scope, on=scope.columns, how="anti", nulls_equal=True)
             merged = pl.concat([old, new], how="vertical")
-            merged = merged.unique(subset=key, keep="last", maintain_order=True).sort(key, nulls_last=True)
-            self.write(table, merged)
-            return merged.height
+            return merged.unique(subset=key, keep="last", maintain_order=True).sort(key, nulls_last=True)
+
+        return self._change(table, merge).height
 
     def delete(self, table: str, scope: pl.DataFrame) -> None:
         """Drop the rows whose columns match any row of `scope`."""
+        gone = scope.unique()
+        self._change(table, lambda old: old.join(gone, on=gone.columns, how="anti", nulls_equal=True))
+
+    # -- small documents beside the tables (the sync state) ----------------------------------------
+
+    def read_document(self, name: str) -> bytes | None:
+        """A small file beside the tables, or None when there is none."""
+        if self._objects is not None:
+            return self._objects.read_document(name)
+        try:
+            return (self.root / name).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def update_document(self, name: str, change: Callable[[bytes | None], bytes]) -> None:
+        """Replace a small file with `change(its content)`, with no lost update between writers."""
+        if self._objects is not None:
+            self._objects.update_document(name, change)
+            return
         with self.lock():
-            old = self.read(table)
-            self.write(table, old.join(scope.unique(), on=scope.columns, how="anti", nulls_equal=True))
+            atomic_write_bytes(self.root / name, change(self.read_document(name)))

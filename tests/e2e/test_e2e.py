@@ -25,11 +25,13 @@ from tests.e2e.conftest import (
     WEEK,
     CleanRuns,
     InterruptedRuns,
+    ObjectStoreRuns,
     Runs,
     SingleRun,
 )
 from tests.e2e.expected import github_rows, jira_rows, rows
 from tests.e2e.harness import JIRA_TOKEN, JIRA_USER, TABLES, differences
+from tests.s3server import CREDENTIALS
 
 GITHUB_TABLES = ("pull_requests", "reviews", "review_requests", "commits")
 JIRA_TABLES = ("issues", "issue_events", "comments")
@@ -363,6 +365,35 @@ def test_rest_fallback_and_jira_server_store_the_same_rows(runs: Runs, clean: Cl
     assert metrics == (clean.output / WEEK.label / "metrics.json").read_text("utf-8")
 
 
+# -- the store on S3 ------------------------------------------------------------------------------
+
+
+@pytest.mark.scenario("object_store", "clean")
+def test_two_syncs_at_once_into_one_s3_store_equal_one_clean_sync(runs: Runs, clean: CleanRuns) -> None:
+    run: ObjectStoreRuns = runs.get("object_store")
+    assert_succeeded(*run.together, run.again)
+    assert run.errors == []
+    # One sync per repo and project, at once, into one S3 store: every row of both, none twice.
+    assert_keys_unique(run.store)
+    assert same_as_clean(runs, clean, "object_store", run.store) == []
+    # Both left their cursors in the store's state.json: a sync of the whole config finds nothing
+    # new, asks as little as after a clean run and leaves the store equal.
+    assert same_as_clean(runs, clean, "object_store", run.store_again) == []
+    after = run.again_requests
+    assert len(after["github"]) <= 2 and after["jira"] == ["GET /rest/api/3/search/jql"] * 2
+
+
+@pytest.mark.scenario("object_store", "clean")
+def test_report_from_the_s3_store_equals_the_local_stores(runs: Runs, clean: CleanRuns) -> None:
+    run: ObjectStoreRuns = runs.get("object_store")
+    assert run.report.code == 0, run.report.explain()
+    metrics = (run.output / WEEK.label / "metrics.json").read_text("utf-8")
+    assert metrics == (clean.output / WEEK.label / "metrics.json").read_text("utf-8")
+    pages = sorted(path.name for path in (run.output / WEEK.label).glob("*.html"))
+    assert pages == sorted(path.name for path in (clean.output / WEEK.label).glob("*.html"))
+    assert "index.html" in pages
+
+
 # -- secrets ----------------------------------------------------------------------------------------
 
 
@@ -417,7 +448,7 @@ def test_no_token_in_any_output_or_file_the_runs_left(runs: Runs) -> None:
         result = runs.get(name)
         if isinstance(result, SingleRun):
             outputs.append(result.finished.stdout + result.finished.stderr)
-    secrets = secret_forms()
+    secrets = [*secret_forms(), CREDENTIALS["AWS_SECRET_ACCESS_KEY"]]
     assert [form for form in secrets if any(form in output for output in outputs)] == []
     needles = [secret.encode() for secret in secrets]
     checked = 0
