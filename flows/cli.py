@@ -148,6 +148,7 @@ def report(
 ) -> None:
     """Write pages and metrics.json from the store (no network, no Prefect)."""
     from flows.outputs import freshness, write_range, write_week
+    from flows.source_health import team_problems
 
     cfg = read_config(config)
     period = parse_period(cfg, week, first, last)
@@ -156,7 +157,8 @@ def report(
         tables = Store(cfg.store_path).scan_all()
         fresh = freshness(cfg)
         if isinstance(period, Week):
-            output = write_week(cfg, tables, period, teams, fresh, datetime.now(UTC))
+            problems = team_problems(cfg, teams)  # sources never synced: grey, with the reason
+            output = write_week(cfg, tables, period, teams, fresh, datetime.now(UTC), problems)
             typer.echo(f"week {output.week.label}: {output.metrics_path}")
             for page in output.pages.values():
                 typer.echo(f"  {page}")

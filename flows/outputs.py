@@ -135,27 +135,32 @@ def write_week_files(
     histories: Mapping[str, list[TeamWeek]],
     fresh: Mapping[str, datetime | None] | None = None,
     generated_at: datetime | None = None,
+    problems: Mapping[str, Mapping[str, str]] | None = None,
 ) -> WeekOutput:
     """Write one week's metrics.json, team pages and index page from the teams' histories.
 
     `histories` maps each team name (in config order) to its TeamWeeks, oldest first, ending
-    with `week`.
+    with `week`. `problems` (team -> source -> reason) greys the lights of sources that never
+    synced or failed in this run on the pages and in `team_weeks`; metrics.json stays the metrics.
     """
+    from reports.health import mark_incomplete
     from reports.render import comparison_page, team_page
     from reports.slug import unique_slugs
 
     context = page_context(config, fresh, generated_at or datetime.now(UTC))
-    results = [history[-1] for history in histories.values()]
+    measured = [history[-1] for history in histories.values()]
+    problems = problems or {}
+    results = [mark_incomplete(tw, problems.get(tw.team.name, {})) for tw in measured]
     slugs = unique_slugs([team.name for team in config.teams])
     folder = config.output_path / week.label
     folder.mkdir(parents=True, exist_ok=True)
 
     metrics_path = folder / "metrics.json"
-    atomic_write_bytes(metrics_path, metrics_json(week, results).encode("utf-8"))
+    atomic_write_bytes(metrics_path, metrics_json(week, measured).encode("utf-8"))
     pages: dict[str, Path] = {}
     html: dict[str, str] = {}
-    for name, history in histories.items():
-        html[name] = team_page(history[-1], history, context)
+    for (name, history), shown in zip(histories.items(), results, strict=True):
+        html[name] = team_page(shown, [*history[:-1], shown], context)
         pages[name] = folder / f"{slugs[name]}.html"
         atomic_write_bytes(pages[name], html[name].encode("utf-8"))
     chosen = {name: slugs[name] for name in histories}
@@ -172,13 +177,14 @@ def write_week(
     teams: Sequence[Team] | None = None,
     fresh: Mapping[str, datetime | None] | None = None,
     generated_at: datetime | None = None,
+    problems: Mapping[str, Mapping[str, str]] | None = None,
 ) -> WeekOutput:
     """Compute and write one week for the chosen teams (all by default)."""
     chosen = list(config.teams) if teams is None else list(teams)
     weeks = history_weeks(week, config)
     by_label = compute_weeks(tables, config, weeks, chosen)  # every team and week in one pass
     histories = {team.name: [by_label[w.label][i] for w in weeks] for i, team in enumerate(chosen)}
-    return write_week_files(config, week, histories, fresh, generated_at)
+    return write_week_files(config, week, histories, fresh, generated_at, problems)
 
 
 def range_folder_name(weeks: Sequence[Week]) -> str:

@@ -12,7 +12,8 @@ that failed.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -31,12 +32,26 @@ SYNC_RETRIES = 2
 SYNC_RETRY_DELAYS = [30.0, 120.0]  # seconds; the connectors already retried within the request
 
 
+@dataclass(frozen=True)
+class SyncFailure:
+    """One repo or project that did not sync in this run, per source, so a report can say which
+    of a team's signals it affects (`service` is "github" or "jira")."""
+
+    service: str
+    name: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.name}: {self.reason}"
+
+
 class SyncFailed(Exception):
     """One or more repos/projects failed; the message names each with its reason."""
 
-    def __init__(self, failures: list[str]) -> None:
-        self.failures = failures
-        super().__init__(f"sync failed for {len(failures)} source(s): " + "; ".join(failures))
+    def __init__(self, failures: Sequence[SyncFailure | str]) -> None:
+        self.failures = list(failures)
+        lines = [str(f) for f in self.failures]
+        super().__init__(f"sync failed for {len(lines)} source(s): " + "; ".join(lines))
 
 
 def only_transient(task: Any, task_run: Any, state: State[Any]) -> bool:
@@ -134,9 +149,9 @@ def _finished(service: str, name: str, result: Any) -> str:
     return str(result)
 
 
-def run_sync(config: Config, since: date | datetime | None = None, runner: Any = None) -> list[str]:
+def run_sync(config: Config, since: date | datetime | None = None, runner: Any = None) -> list[SyncFailure]:
     """Sync every repo and project on `runner` (default: a new one from [runner]); returns one
-    line per failed repo/project."""
+    SyncFailure per failed repo/project (its str is the line for the log and stderr)."""
     logger = get_run_logger()
     start = _since(since)
     repos = config.all_repos() if config.github is not None else []
@@ -153,9 +168,9 @@ def run_sync(config: Config, since: date | datetime | None = None, runner: Any =
         if repos
         else None
     )
-    jira: list[tuple[str, PrefectFuture[Any]]] = [
+    jira: list[tuple[tuple[str, str], PrefectFuture[Any]]] = [
         (
-            f"jira {p}",
+            ("jira", p),
             runner.submit(sync_project, parameters={"config": config, "project": p, "since": start}),
         )
         for p in projects
@@ -163,16 +178,20 @@ def run_sync(config: Config, since: date | datetime | None = None, runner: Any =
     unchanged = _unchanged_repos(probe)
     futures = [
         (
-            f"github {repo}",
+            ("github", repo),
             runner.submit(sync_repo, parameters={"config": config, "repo": repo, "since": start}),
         )
         for repo in repos
         if repo not in unchanged
     ] + jira
     wait([future for _, future in futures])
-    failures = [f"{label}: {_reason(f.state)}" for label, f in futures if not f.state.is_completed()]
-    for line in failures:
-        logger.error("sync failed: %s", line)
+    failures = [
+        SyncFailure(service, name, _reason(f.state))
+        for (service, name), f in futures
+        if not f.state.is_completed()
+    ]
+    for failure in failures:
+        logger.error("sync failed: %s", failure)
     return failures
 
 

@@ -35,7 +35,8 @@ from flows.outputs import (
     write_week_files,
 )
 from flows.runners import task_runner
-from flows.sync import run_sync
+from flows.source_health import team_problems
+from flows.sync import SyncFailure, run_sync
 from metrics.result import TeamWeek
 from reports.email import WeeklyMessage, weekly_message
 
@@ -211,12 +212,17 @@ def weekly_report(
         "weekly report for %s, %d team(s)%s", the_week.label, len(teams), " (offline)" if offline else ""
     )
     failures: list[str] = []
+    sync_failures: list[SyncFailure] = []
     with task_runner(config) as runner:
         if not offline:
-            failures += [f"sync {line}" for line in run_sync(config, runner=runner)]
+            sync_failures = run_sync(config, runner=runner)
+            failures += [f"sync {failure}" for failure in sync_failures]
         tables = Store(config.store_path).read_all()
         histories = compute_histories(config, tables, the_week, teams, runner)
-        output = write_week_files(config, the_week, histories, freshness(config), now)
+        problems = team_problems(config, teams, sync_failures)
+        for name, reasons in problems.items():
+            logger.warning("team %r: data incomplete: %s", name, "; ".join(reasons.values()))
+        output = write_week_files(config, the_week, histories, freshness(config), now, problems)
         failures += deliver_all(config, weekly_messages(config, output), runner)
     publish_artifacts(output)
     logger.info("pages in %s", output.folder)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from metrics.result import TeamWeek
+from reports.health import checklist_of, incomplete_reasons
 from reports.render import (
     CATEGORIES,
     CHECKLIST_TITLES,
@@ -36,13 +37,22 @@ def one_line(value: object) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def subject_words(colours: Collection[str], incomplete: bool) -> str:
+    """The lights in words for a subject; with incomplete data never "all green" (SPEC §7)."""
+    words = lights_in_words(colours)
+    if not incomplete:
+        return words
+    return "data incomplete" + (f", {words}" if words not in ("all green", "no data") else "")
+
+
 def weekly_subject(team_week: TeamWeek) -> str:
     """`Delegation radar — <team> — week <ISO week>: 2 red, 1 yellow`, always one line."""
-    colours = [light["colour"] for light in checklist_lights(team_week.summary)]
+    colours = [light["colour"] for light in checklist_lights({"checklist": checklist_of(team_week)})]
     # `=?...?=` would be decoded as an RFC 2047 encoded word by mail libraries and clients,
     # smuggling a line break back in: break the opening sequence.
     team = one_line(team_week.team.name).replace("=?", "= ?") or "(unnamed team)"
-    return f"{SUBJECT_PREFIX} — {team} — week {team_week.week.label}: {lights_in_words(colours)}"
+    words = subject_words(colours, bool(incomplete_reasons(team_week)))
+    return f"{SUBJECT_PREFIX} — {team} — week {team_week.week.label}: {words}"
 
 
 def _number(value: Any, unit: str) -> str:
@@ -72,6 +82,8 @@ def weekly_text(team_week: TeamWeek, allowed_hosts: Collection[str] = ()) -> str
         lines.append(f"  [{light['word']}] {light['title']}")
         if light["next_step"]:
             lines.append(f"      Next step: {one_line(light['next_step'])}")
+        if light["reason"]:
+            lines.append(f"      Not judged: {one_line(light['reason'])}")
     lines += [
         "",
         f"Coding share: {_number(coding.get('share'), '%')} ({_number(coding.get('hours'), 'h')}), "

@@ -286,6 +286,7 @@ def checklist_lights(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
         else:
             step = None
         icon, word = LIGHTS[colour]
+        reason = entry.get("reason") if colour == "grey" and isinstance(entry.get("reason"), str) else None
         lights.append(
             {
                 "item": item,
@@ -295,6 +296,7 @@ def checklist_lights(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "word": word,
                 "rank": 3 - SEVERITY[colour],
                 "next_step": step,
+                "reason": reason,
             }
         )
     return lights
