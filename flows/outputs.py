@@ -80,10 +80,22 @@ def allowed_hosts(config: Config) -> list[str]:
     return sorted(link_hosts(config))
 
 
+DEFINITIONS_PAGE = "definitions.html"
+
+
 def readme_url() -> str | None:
-    """The README beside the installed code ("how the numbers are computed"), when it is there."""
-    path = Path(__file__).resolve().parents[1] / "README.md"
-    return path.as_uri() if path.exists() else None
+    """Where pages send a reader for every definition: `definitions.html` beside them (a relative
+    link that works in any copy of the folder and in mail; never a file:// URL)."""
+    return DEFINITIONS_PAGE
+
+
+def write_definitions(folder: Path, context: Any) -> Path:
+    """`definitions.html` in `folder`: how the numbers are computed, in full."""
+    from reports.render import definitions_page
+
+    path = folder / DEFINITIONS_PAGE
+    atomic_write_bytes(path, definitions_page(context).encode("utf-8"))
+    return path
 
 
 def freshness(config: Config) -> dict[str, datetime | None]:
@@ -166,6 +178,7 @@ def write_week_files(
     chosen = {name: slugs[name] for name in histories}
     index_path = folder / "index.html"
     atomic_write_bytes(index_path, comparison_page(week, results, chosen, context).encode("utf-8"))
+    write_definitions(folder, context)
     log.info("wrote %s: metrics.json, %d team pages and index.html", folder, len(pages))
     return WeekOutput(week, folder, metrics_path, index_path, pages, chosen, results, html)
 
@@ -267,5 +280,6 @@ def write_trend_pages(
     for name, team_series in series.items():
         pages[name] = folder / f"{slugs[name]}.html"
         atomic_write_bytes(pages[name], trend_page(team_series, context).encode("utf-8"))
+    write_definitions(folder, context)
     log.info("wrote %d trend pages to %s", len(pages), folder)
     return folder, pages

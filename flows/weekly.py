@@ -3,7 +3,7 @@ message, and publish a checklist summary and page links as Prefect artifacts."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from flows.outputs import (
     WeekOutput,
     allowed_hosts,
     freshness,
+    page_context,
     select_teams,
     team_history,
     write_week_files,
@@ -39,6 +40,8 @@ from flows.source_health import team_problems
 from flows.sync import SyncFailure, run_sync
 from metrics.result import TeamWeek
 from reports.email import WeeklyMessage, weekly_message
+from reports.mail import team_mail
+from reports.render import PageContext
 
 CHECKLIST_ITEMS = ("coding", "reviews", "tactical_ownership", "strategic_involvement", "decisions")
 _LIGHTS = {"green": "🟢 green", "yellow": "🟡 yellow", "red": "🔴 red", "grey": "⚪ grey"}
@@ -115,17 +118,17 @@ def deliver_all(
     return failures
 
 
-def weekly_messages(config: Config, output: WeekOutput) -> list[tuple[str, WeeklyMessage, str, Path]]:
+def weekly_messages(
+    config: Config, output: WeekOutput, histories: Mapping[str, Sequence[TeamWeek]], context: PageContext
+) -> list[tuple[str, WeeklyMessage, str, Path]]:
+    """Each team's message: the mail version of its page (charts as PNGs), the page attached."""
     hosts = allowed_hosts(config)
-    return [
-        (
-            tw.team.name,
-            weekly_message(tw, output.html[tw.team.name], hosts),
-            output.slugs[tw.team.name],
-            output.folder,
-        )
-        for tw in output.team_weeks
-    ]
+    messages = []
+    for tw in output.team_weeks:
+        name, slug = tw.team.name, output.slugs[tw.team.name]
+        mail = team_mail(tw, [*histories[name][:-1], tw], context, f"{slug}.html")
+        messages.append((name, weekly_message(tw, output.html[name], hosts, mail), slug, output.folder))
+    return messages
 
 
 def resolve_week(config: Config, week: str | None, now: datetime) -> Week:
@@ -222,8 +225,10 @@ def weekly_report(
         problems = team_problems(config, teams, sync_failures)
         for name, reasons in problems.items():
             logger.warning("team %r: data incomplete: %s", name, "; ".join(reasons.values()))
-        output = write_week_files(config, the_week, histories, freshness(config), now, problems)
-        failures += deliver_all(config, weekly_messages(config, output), runner)
+        fresh = freshness(config)
+        output = write_week_files(config, the_week, histories, fresh, now, problems)
+        messages = weekly_messages(config, output, histories, page_context(config, fresh, now))
+        failures += deliver_all(config, messages, runner)
     publish_artifacts(output)
     logger.info("pages in %s", output.folder)
     if failures:

@@ -10,6 +10,7 @@ from typing import Any
 
 from metrics.result import TeamWeek
 from reports.health import checklist_of, incomplete_reasons
+from reports.mail import DEFINITIONS, InlineImage, MailBody
 from reports.render import (
     CATEGORIES,
     CHECKLIST_TITLES,
@@ -24,9 +25,14 @@ _SPACES = re.compile(r"\s+")
 
 @dataclass(frozen=True)
 class WeeklyMessage:
+    """A message's content. `html` is the HTML body; `images` are the PNGs it references as
+    `cid:` (multipart/related); `page` is attached as a file (the body itself when None)."""
+
     subject: str
     html: str
     text: str
+    images: tuple[InlineImage, ...] = ()
+    page: str | None = None
 
 
 def one_line(value: object) -> str:
@@ -71,11 +77,13 @@ def weekly_text(team_week: TeamWeek, allowed_hosts: Collection[str] = ()) -> str
     summary = team_week.summary
     coding = summary.get("coding") or {}
     reviews = summary.get("reviews") or {}
+    incomplete = incomplete_reasons(team_week)
     lines = [
         f"Delegation radar — {one_line(team_week.team.name)} — week {team_week.week.label}",
         f"Manager: {one_line(team_week.manager.display_name)} · team size {summary.get('team_size')}",
         f"{team_week.week.monday:%a %d %b %Y} – {team_week.week.local_sunday:%a %d %b %Y}",
         "",
+        *(["Data incomplete: " + one_line("; ".join(incomplete)), ""] if incomplete else []),
         "Friday checklist",
     ]
     for light in checklist_lights(summary):
@@ -111,13 +119,24 @@ def weekly_text(team_week: TeamWeek, allowed_hosts: Collection[str] = ()) -> str
                 f"  {one_line(row.get('key'))} ({category}) {one_line(row.get('summary'))} "
                 f"— waiting {_number(row.get('age_hours'), 'h')}" + (f" <{link}>" if link else "")
             )
-    lines += ["", "The full report is attached and shown in the HTML part of this message."]
+    lines += ["", "How the numbers are computed"]
+    lines += [f"  {term}: {text}" for term, text in DEFINITIONS]
+    lines += [
+        "",
+        "The full report is attached; every definition is in definitions.html beside the report pages.",
+    ]
     return "\n".join(lines) + "\n"
 
 
-def weekly_message(team_week: TeamWeek, html: str, allowed_hosts: Collection[str] = ()) -> WeeklyMessage:
-    """The message for one team's week; `html` is the rendered team page."""
-    return WeeklyMessage(weekly_subject(team_week), html, weekly_text(team_week, allowed_hosts))
+def weekly_message(
+    team_week: TeamWeek, html: str, allowed_hosts: Collection[str] = (), mail: MailBody | None = None
+) -> WeeklyMessage:
+    """The message for one team's week; `html` is the rendered team page (attached), `mail` its
+    mail version (the HTML body; without it the page itself is the body)."""
+    subject, text = weekly_subject(team_week), weekly_text(team_week, allowed_hosts)
+    if mail is None:
+        return WeeklyMessage(subject, html, text)
+    return WeeklyMessage(subject, mail.html, text, mail.images, html)
 
 
 __all__ = ["CHECKLIST_TITLES", "WeeklyMessage", "lights_in_words", "one_line", "weekly_message"]

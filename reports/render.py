@@ -574,3 +574,12 @@ def trend_page(team_weeks: Sequence[TeamWeek], context: PageContext) -> str:
         "freshness": _freshness(context, last.week) if last else [],
     }
     return environment().get_template("trend.html").render(view)
+
+
+def definitions_page(context: PageContext) -> str:
+    """`definitions.html`: how every number and colour is computed (linked from every page)."""
+    return (
+        environment()
+        .get_template("definitions.html")
+        .render(_common(context, "How the numbers are computed"))
+    )
