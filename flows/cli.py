@@ -200,6 +200,10 @@ def run(
     email: Annotated[
         bool, typer.Option("--email/--no-email", help="Range runs: send each team its trend page.")
     ] = False,
+    resend: Annotated[
+        bool,
+        typer.Option("--resend", help="Send again what this week's deliveries.json shows as delivered."),
+    ] = False,
 ) -> None:
     """Sync, report and send each team its page (a range run with --from/--to)."""
     cfg = read_config(config)
@@ -210,7 +214,11 @@ def run(
             from flows.weekly import weekly_report
 
             result = weekly_report(
-                config_path=str(config.resolve()), week=period.label, offline=offline, team=team
+                config_path=str(config.resolve()),
+                week=period.label,
+                offline=offline,
+                team=team,
+                resend=resend,
             )
             typer.echo(f"week {result['week']}: {result['folder']}")
         else:

@@ -36,12 +36,13 @@ SMTP_TIMEOUT_SECONDS = 30
 class DeliveryError(Exception):
     """A team's message could not be delivered to at least one of its recipients."""
 
-    def __init__(self, team: str, addresses: Sequence[str], reason: str) -> None:
+    def __init__(self, team: str, addresses: Sequence[str], reason: str, kind: str = "team") -> None:
         self.team = team
         self.addresses = list(addresses)
         self.reason = reason
+        self.kind = kind  # "team" or "digest"
         where = ", ".join(self.addresses) or "no recipient"
-        super().__init__(f"team {one_line(team)!r}: not delivered to {where} ({one_line(reason)})")
+        super().__init__(f"{kind} {one_line(team)!r}: not delivered to {where} ({one_line(reason)})")
 
 
 @dataclass(frozen=True)

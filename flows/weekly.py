@@ -11,20 +11,12 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import PrefectFuture, wait
 
 from core.config import Config, Team, load_config
 from core.store import Store
 from core.weeks import Week, last_complete_week
-from flows.delivery import (
-    Delivery,
-    DeliveryError,
-    build_message,
-    default_sender,
-    email_credentials,
-    send,
-    write_eml,
-)
+from flows.channels import EmailJob, Job, SlackJob, deliver_jobs
+from flows.ledger import Ledger
 from flows.outputs import (
     Tables,
     WeekOutput,
@@ -39,9 +31,11 @@ from flows.runners import task_runner
 from flows.source_health import team_problems
 from flows.sync import SyncFailure, run_sync
 from metrics.result import TeamWeek
+from reports.digest import digest_rows, digest_slug, digest_subject, digest_text
 from reports.email import WeeklyMessage, weekly_message
-from reports.mail import team_mail
-from reports.render import PageContext
+from reports.mail import digest_mail, team_mail
+from reports.render import PageContext, comparison_page
+from reports.slack import team_blocks
 
 CHECKLIST_ITEMS = ("coding", "reviews", "tactical_ownership", "strategic_involvement", "decisions")
 _LIGHTS = {"green": "🟢 green", "yellow": "🟡 yellow", "red": "🔴 red", "grey": "⚪ grey"}
@@ -62,60 +56,62 @@ def compute_team(config: Config, tables: Tables, week_label: str, team_name: str
     return team_history(tables, config, week, select_teams(config, team_name)[0])
 
 
-@task(name="deliver-team-message", cache_policy=NO_CACHE, task_run_name="deliver {team_name}")
-def deliver_team(config: Config, team_name: str, content: WeeklyMessage, slug: str, folder: str) -> Delivery:
-    """Send one team its message, or write it as `<slug>.eml` beside the page without [email].
-
-    Not retried: a retry after a partial send would mail some recipients twice.
-    """
-    logger = get_run_logger()
-    team = select_teams(config, team_name)[0]
-    try:
-        email = build_message(content, default_sender(config), team.email_to, f"{slug}.html")
-    except ValueError as error:
-        raise DeliveryError(team.name, team.email_to, str(error)) from None
-    if config.email is None:
-        path = write_eml(email, Path(folder) / f"{slug}.eml")
-        logger.info("no [email] in the config: wrote the message for %s to %s", team.name, path)
-        return Delivery(team.name, list(team.email_to), path)
-    if not team.email_to:
-        logger.warning("team %r has no email_to: nothing sent", team.name)
-        return Delivery(team.name, [])
-    send(email, email_credentials(config.email), team.name)
-    logger.info("sent the message for %s to %s", team.name, ", ".join(team.email_to))
-    return Delivery(team.name, list(team.email_to))
-
-
 def deliver_all(
-    config: Config, messages: Sequence[tuple[str, WeeklyMessage, str, Path]], runner: Any
+    config: Config,
+    messages: Sequence[tuple[str, WeeklyMessage, str, Path]],
+    runner: Any,
+    ledger: Ledger | None = None,
+    resend: bool = False,
 ) -> list[str]:
-    """Every team's message (team name, content, slug, folder), one task per team; returns one
-    line per failed delivery. A failure never stops the other teams."""
+    """Every team's message (team name, content, slug, folder) to its `email_to`, one task per
+    team; returns one line per failed delivery. A failure never stops the other teams."""
+    jobs = [
+        EmailJob("team", name, content, list(select_teams(config, name)[0].email_to), slug, str(folder))
+        for name, content, slug, folder in messages
+    ]
+    return deliver_jobs(config, jobs, runner, ledger, resend)
+
+
+def slack_jobs(config: Config, output: WeekOutput) -> list[SlackJob]:
+    """A Block Kit summary for each team with a webhook (its own, else [slack] webhook)."""
+    hosts = allowed_hosts(config)
+    jobs = []
+    for tw in output.team_weeks:
+        reference = config.team_webhook(tw.team)
+        if reference is not None:
+            jobs.append(SlackJob("team", tw.team.name, team_blocks(tw, hosts), reference))
+    return jobs
+
+
+def digest_jobs(
+    config: Config, output: WeekOutput, histories: Mapping[str, Sequence[TeamWeek]], context: PageContext
+) -> list[EmailJob]:
+    """One message per [[digests]] entry: its teams' comparison with changes and streaks, the
+    comparison page of those teams attached. A digest whose teams are not all in this run
+    (`--team`) is left for a run of every team, so it is never sent incomplete."""
     logger = get_run_logger()
-    futures: list[tuple[str, PrefectFuture[Any]]] = []
-    for name, content, slug, folder in messages:
-        parameters = {
-            "config": config,
-            "team_name": name,
-            "content": content,
-            "slug": slug,
-            "folder": str(folder),
-        }
-        futures.append((name, runner.submit(deliver_team, parameters=parameters)))
-    wait([future for _, future in futures])
-    failures = []
-    for name, future in futures:
-        if future.state.is_completed():
+    shown = {tw.team.name: tw for tw in output.team_weeks}
+    jobs = []
+    for digest in config.digests:
+        teams = [team.name for team in config.digest_teams(digest)]
+        if any(name not in shown for name in teams):
+            logger.info("digest %r: not every one of its teams is in this run; not sent", digest.name)
             continue
-        error = future.state.result(raise_on_failure=False)
-        line = (
-            str(error)
-            if isinstance(error, DeliveryError)
-            else f"team {name!r}: {type(error).__name__}: {error}"
+        slug = digest_slug(digest.name)
+        rows = digest_rows({name: [*histories[name][:-1], shown[name]] for name in teams})
+        page = comparison_page(
+            output.week, [shown[name] for name in teams], {n: output.slugs[n] for n in teams}, context
         )
-        logger.error("delivery failed: %s", line)
-        failures.append(line)
-    return failures
+        mail = digest_mail(digest.name, rows, output.week.label, context, f"{slug}.html")
+        content = WeeklyMessage(
+            digest_subject(digest.name, output.week.label, rows),
+            mail.html,
+            digest_text(digest.name, output.week.label, rows),
+            mail.images,
+            page,
+        )
+        jobs.append(EmailJob("digest", digest.name, content, list(digest.email_to), slug, str(output.folder)))
+    return jobs
 
 
 def weekly_messages(
@@ -199,9 +195,15 @@ def publish_artifacts(output: WeekOutput) -> None:
 
 @flow(name="radar-weekly-report", log_prints=False)
 def weekly_report(
-    config_path: str, week: str | None = None, offline: bool = False, team: str | None = None
+    config_path: str,
+    week: str | None = None,
+    offline: bool = False,
+    team: str | None = None,
+    resend: bool = False,
 ) -> dict[str, Any]:
-    """Sync (unless offline), report every team's week, send each team its page.
+    """Sync (unless offline), report every team's week, send each team its page (email, Slack)
+    and each digest its comparison; what the week's ledger shows as delivered is not sent again
+    unless `resend`.
 
     The week defaults to the last complete week in the config's time zone when the run starts
     (a scheduled Friday run reports the week that ended on Monday).
@@ -227,8 +229,14 @@ def weekly_report(
             logger.warning("team %r: data incomplete: %s", name, "; ".join(reasons.values()))
         fresh = freshness(config)
         output = write_week_files(config, the_week, histories, fresh, now, problems)
-        messages = weekly_messages(config, output, histories, page_context(config, fresh, now))
-        failures += deliver_all(config, messages, runner)
+        context = page_context(config, fresh, now)
+        jobs: list[Job] = [
+            EmailJob("team", name, content, list(select_teams(config, name)[0].email_to), slug, str(folder))
+            for name, content, slug, folder in weekly_messages(config, output, histories, context)
+        ]
+        jobs += slack_jobs(config, output)
+        jobs += digest_jobs(config, output, histories, context)
+        failures += deliver_jobs(config, jobs, runner, Ledger(output.folder), resend)
     publish_artifacts(output)
     logger.info("pages in %s", output.folder)
     if failures:

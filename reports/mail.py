@@ -10,7 +10,7 @@ numbers. Sending and MIME assembly are in flows/delivery.py.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,9 +110,7 @@ def team_mail(
     scope = f"{tw.team.name}/{tw.week.label}"
     bullet = _image("coding-share", charts.bullet_chart(share, target), scope)
     values = _coding_history(history, tw)
-    spark = _image(
-        "coding-weeks", charts.sparkline(values, target, f"Coding share, last {len(values)} weeks"), scope
-    )
+    spark = _image("coding-weeks", charts.sparkline(values, target, "Coding share, last weeks"), scope)
     pickup = _image(
         "review-pickup",
         charts.compare_bars(
@@ -160,6 +158,7 @@ def digest_mail(
     rows: Sequence[Mapping[str, Any]],
     week_label: str,
     context: PageContext,
+    attachment_name: str,
 ) -> MailBody:
     """The comparison of a digest's teams as mail HTML: each team's lights, their change since
     last week and the team's streak (see reports/digest.py for the rows)."""
@@ -179,11 +178,8 @@ def digest_mail(
         ],
         "short": [CHECKLIST_SHORT[item] for item in CHECKLIST_ITEMS],
         "definitions": DEFINITIONS,
+        "attachment": attachment_name,
         "generated_at": context.generated_at,
         "zone": context.zone,
     }
     return MailBody(inline(environment().get_template("mail_digest.html").render(view)), ())
-
-
-def allowed(hosts: Collection[str]) -> frozenset[str]:
-    return frozenset(h.lower() for h in hosts)
