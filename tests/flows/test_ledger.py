@@ -76,7 +76,7 @@ def test_the_ledger_counts_only_deliveries(tmp_path: Path) -> None:
         ("team", TEAM_A, "email", ["nino@acme.example"], "delivered"),
     ]
     (tmp_path / WEEK / "deliveries.json").write_text("{not json", "utf-8")
-    with pytest.raises(StoreError, match="deliveries.json is damaged"):
+    with pytest.raises(StoreError, match=r"deliveries\.json is damaged"):
         ledger.delivered("team", TEAM_A, "email")
 
 
