@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -45,13 +46,16 @@ class Ledger:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
+        """Threads of this process, and other processes (Dask workers), one at a time: a lock on
+        the week's folder itself, so no lock file joins the week's files."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        with _THREAD_LOCK, open(self.folder / f".{LEDGER_FILE}.lock", "a+") as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        with _THREAD_LOCK:
+            fd = os.open(self.folder, os.O_RDONLY)
             try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
                 yield
             finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+                os.close(fd)  # closing releases the lock
 
     def _load(self) -> list[Entry]:
         if not self.path.exists():

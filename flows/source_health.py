@@ -4,13 +4,26 @@ state) or failed in this run's sync. Reads the sync state; the judging is `repor
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from core.config import Config, Team
 from core.state import SyncState
 from core.store import Store
-from flows.sync import SyncFailure
 from metrics.result import TeamWeek
 from reports.health import Problems, mark_incomplete, source_problems
+
+
+@dataclass(frozen=True)
+class SyncFailure:
+    """One repo or project that did not sync in this run, per source, so a report can say which
+    of a team's signals it affects (`service` is "github" or "jira")."""
+
+    service: str
+    name: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.name}: {self.reason}"
 
 
 def team_sources(config: Config, team: Team) -> dict[str, Collection[str] | None]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -27,22 +26,10 @@ from core.config import Config, SecretError, load_config, resolve_secret
 from core.state import SyncState
 from core.store import Store
 from flows.runners import task_runner
+from flows.source_health import SyncFailure
 
 SYNC_RETRIES = 2
 SYNC_RETRY_DELAYS = [30.0, 120.0]  # seconds; the connectors already retried within the request
-
-
-@dataclass(frozen=True)
-class SyncFailure:
-    """One repo or project that did not sync in this run, per source, so a report can say which
-    of a team's signals it affects (`service` is "github" or "jira")."""
-
-    service: str
-    name: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.service} {self.name}: {self.reason}"
 
 
 class SyncFailed(Exception):
