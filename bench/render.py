@@ -2,8 +2,8 @@
 
 The TeamWeeks come from the organisation-scale store (bench/metrics_scale.py writes it): the
 report week and the seven before it for the sparklines, all teams in one `compute_weeks` pass.
-Also timed, for reference: one team's history the way `flows.outputs.team_history` builds it
-(one `compute_weeks` call per history week).
+Also timed, for reference: one team's history the way `flows.outputs.histories` builds it for
+`--team` (every team is computed; one is kept).
 
 `python -m bench.render [--scale 1.0] [--json FILE]`
 """
@@ -27,7 +27,7 @@ HISTORY_WEEKS = 8
 
 
 def measure(scale: float = 1.0, folder: Path = DATA / "org") -> dict[str, Any]:
-    from flows.outputs import team_history
+    from flows.outputs import histories as one_team_histories
     from reports.render import PageContext, comparison_page, link_hosts, team_page
     from reports.slug import unique_slugs
 
@@ -68,7 +68,7 @@ def measure(scale: float = 1.0, folder: Path = DATA / "org") -> dict[str, Any]:
     all_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
-    team_history(tables, config, week, config.teams[0])
+    one_team_histories(tables, config, week, [config.teams[0]])
     history_seconds = time.perf_counter() - started
 
     return {

@@ -157,6 +157,8 @@ class Thresholds(Section):
     implementation_escalation_rate: float = Field(0.25, ge=0, le=1)
     decision_yellow_hours: float = Field(24, ge=0)
     decision_red_hours: float = Field(72, ge=0)
+    min_sample: int = Field(5, ge=1)  # a ratio light needs at least this many in its denominator
+    stale_after_days: float = Field(28, gt=0)  # an unanswered request older than this is stale
 
     @model_validator(mode="after")
     def _ordered(self) -> Thresholds:
@@ -248,13 +250,21 @@ class EmailSettings(Section):
 
 
 class Schedule(Section):
-    cron: str = "0 8 * * 5"
+    cron: str = "0 15 * * 5"  # Friday 15:00 in `timezone`, about the week in progress
 
     @field_validator("cron")
     @classmethod
     def _five_fields(cls, cron: str) -> str:
+        from datetime import datetime
+
+        from cronsim import CronSim, CronSimError  # the parser Prefect's Cron schedule uses
+
         if len(cron.split()) != 5:
             raise ValueError(f"'{cron}' is not a five-field cron expression")
+        try:
+            CronSim(cron, datetime(2026, 1, 1))
+        except CronSimError as error:
+            raise ValueError(f"'{cron}' is not a valid cron expression ({error})") from None
         return cron
 
 
@@ -354,6 +364,14 @@ class Config(Section):
 
     def person(self, person_id: str) -> Person:
         return next(p for p in self.people if p.id == person_id)
+
+    def managed_teams(self, manager: str) -> list[Team]:
+        """Every team this person manages, in config order."""
+        return [team for team in self.teams if team.manager == manager]
+
+    def reports(self, manager: str) -> int:
+        """Distinct people in `members` over every team this person manages (SPEC §5.1)."""
+        return len({member for team in self.managed_teams(manager) for member in team.members})
 
     def team_repos(self, team: Team) -> list[str] | None:
         """The team's repos; None means every repo in the store (no [github] repos listed)."""

@@ -2,19 +2,54 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
 class Week:
-    """One report week: `start` and `end` are UTC instants of local Monday midnights."""
+    """One report week: `start` and `end` are UTC instants of local Monday midnights.
+
+    `as_of` is the instant the week is computed as of (SPEC §5): its end for a complete week
+    (None means the end), or the run instant for the week in progress.
+    """
 
     label: str
     monday: date
     start: datetime
     end: datetime
+    as_of: datetime | None = None
+
+    @property
+    def cutoff(self) -> datetime:
+        """The instant the week is computed as of: records at or after it do not count."""
+        return self.end if self.as_of is None else self.as_of
+
+    @property
+    def complete(self) -> bool:
+        return self.cutoff >= self.end
+
+    def at(self, instant: datetime) -> Week:
+        """This week as of `instant`: a later instant means the complete week.
+
+        Raises ValueError for an instant before the week starts (it has not begun then).
+        """
+        if instant.tzinfo is None:
+            raise ValueError("as-of instants carry a time zone")
+        if instant <= self.start:
+            raise ValueError(f"week {self.label} has not started at {instant.isoformat()}")
+        return replace(self, as_of=None if instant >= self.end else instant.astimezone(UTC))
+
+    def workdays_before(self, zone: ZoneInfo) -> int:
+        """Monday-Friday days of the week whose local 00:00 is before `as_of` (5 when complete)."""
+        if self.complete:
+            return 5
+        return sum(
+            1
+            for offset in range(5)
+            if datetime.combine(self.monday + timedelta(days=offset), time(0), tzinfo=zone) < self.cutoff
+        )
 
     @classmethod
     def of(cls, day: date, zone: ZoneInfo) -> Week:
@@ -40,6 +75,11 @@ class Week:
     @property
     def local_sunday(self) -> date:
         return self.monday + timedelta(days=6)
+
+
+def week_in_progress(now: datetime, zone: ZoneInfo) -> Week:
+    """The week containing `now` in `zone`, as of `now` (SPEC §6: the default report)."""
+    return Week.of(now.astimezone(zone).date(), zone).at(now)
 
 
 def last_complete_week(now: datetime, zone: ZoneInfo) -> Week:

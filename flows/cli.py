@@ -14,7 +14,7 @@ import typer
 
 from core.config import Config, ConfigError, SecretError, Team, load_config
 from core.store import Store
-from core.weeks import Week, last_complete_week
+from core.weeks import Week, last_complete_week, week_in_progress
 
 app = typer.Typer(
     help="Delegation radar: is the manager still playing, or already coaching?",
@@ -71,7 +71,16 @@ def check_config(config: ConfigOption) -> None:
 
 
 WeekOption = Annotated[
-    str | None, typer.Option("--week", help="ISO week like 2026-W47 (default: the last complete week).")
+    str | None,
+    typer.Option("--week", help="ISO week like 2026-W47 (default: the week in progress, as of now)."),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Compute as of this instant (ISO 8601, e.g. 2026-11-27T15:00; without an offset it is "
+        "in the config's timezone): records from then on do not count. Default: now.",
+    ),
 ]
 FromOption = Annotated[str | None, typer.Option("--from", help="First day of a range run, YYYY-MM-DD.")]
 ToOption = Annotated[str | None, typer.Option("--to", help="Last day of a range run, YYYY-MM-DD.")]
@@ -85,11 +94,24 @@ def _day(value: str, option: str) -> date:
         fail(f"{option} {value!r} is not a date like 2026-11-23", 2)
 
 
+def parse_instant(cfg: Config, value: str | None) -> datetime:
+    """`--as-of` as a UTC instant (a value without an offset is in the config's timezone), or now."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--as-of {value!r} is not a date and time like 2026-11-27T15:00", 2)
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=cfg.zone)
+    return instant.astimezone(UTC)
+
+
 def parse_period(
-    cfg: Config, week: str | None, first: str | None, last: str | None
+    cfg: Config, week: str | None, first: str | None, last: str | None, as_of: str | None = None
 ) -> Week | tuple[date, date]:
-    """`--week`, or `--from/--to`, or the last complete week in the config's time zone (the
-    clock is read here, at the edge, and nowhere in the computation)."""
+    """`--week`, or `--from/--to`, or the week in progress in the config's time zone, as of
+    `--as-of` or now (the clock is read here, at the edge, and nowhere in the computation)."""
     if week is not None and (first is not None or last is not None):
         fail("--week cannot be combined with --from/--to", 2)
     if (first is None) != (last is None):
@@ -99,12 +121,20 @@ def parse_period(
         if end < start:
             fail(f"--to {end} is before --from {start}", 2)
         return start, end
+    instant = parse_instant(cfg, as_of)
     if week is not None:
         try:
-            return Week.parse(week, cfg.zone)
+            named = Week.parse(week, cfg.zone)
+        except (ValueError, OverflowError) as error:
+            fail(str(error) if isinstance(error, ValueError) else f"--week {week!r} is out of range", 2)
+        try:
+            return named.at(instant)
         except ValueError as error:
-            fail(str(error), 2)
-    return last_complete_week(datetime.now(UTC), cfg.zone)
+            fail(f"--week {week}: {error}", 2)
+    try:
+        return week_in_progress(instant, cfg.zone)
+    except (ValueError, OverflowError) as error:
+        fail(f"--as-of {as_of}: {error}", 2)
 
 
 def chosen_teams(cfg: Config, name: str | None) -> list[Team]:
@@ -144,6 +174,7 @@ def report(
     week: WeekOption = None,
     first: FromOption = None,
     last: ToOption = None,
+    as_of: AsOfOption = None,
     team: TeamOption = None,
 ) -> None:
     """Write pages and metrics.json from the store (no network, no Prefect)."""
@@ -151,7 +182,7 @@ def report(
     from flows.source_health import team_problems
 
     cfg = read_config(config)
-    period = parse_period(cfg, week, first, last)
+    period = parse_period(cfg, week, first, last, as_of)
     teams = chosen_teams(cfg, team)
     with failures_exit():
         tables = Store(cfg.store_path).scan_all()
@@ -164,7 +195,9 @@ def report(
                 typer.echo(f"  {page}")
             typer.echo(f"  {output.index_path}")
         else:
-            ranged = write_range(cfg, tables, period[0], period[1], teams, fresh, datetime.now(UTC))
+            ranged = write_range(
+                cfg, tables, period[0], period[1], teams, fresh, datetime.now(UTC), parse_instant(cfg, as_of)
+            )
             typer.echo(f"{len(ranged.weeks)} weeks: {ranged.weeks[0].folder} … {ranged.weeks[-1].folder}")
             for page in ranged.trend_pages.values():
                 typer.echo(f"  trend: {page}")
@@ -196,6 +229,7 @@ def run(
     week: WeekOption = None,
     first: FromOption = None,
     last: ToOption = None,
+    as_of: AsOfOption = None,
     team: TeamOption = None,
     email: Annotated[
         bool, typer.Option("--email/--no-email", help="Range runs: send each team its trend page.")
@@ -207,7 +241,7 @@ def run(
 ) -> None:
     """Sync, report and send each team its page (a range run with --from/--to)."""
     cfg = read_config(config)
-    period = parse_period(cfg, week, first, last)
+    period = parse_period(cfg, week, first, last, as_of)
     chosen_teams(cfg, team)
     with failures_exit():
         if isinstance(period, Week):
@@ -218,6 +252,7 @@ def run(
                 week=period.label,
                 offline=offline,
                 team=team,
+                as_of=period.cutoff.isoformat(),
                 resend=resend,
             )
             typer.echo(f"week {result['week']}: {result['folder']}")
@@ -231,6 +266,7 @@ def run(
                 team=team,
                 offline=offline,
                 email=email,
+                as_of=parse_instant(cfg, as_of).isoformat(),
             )
             typer.echo(f"weeks {ranged['weeks'][0]} to {ranged['weeks'][-1]}: {ranged['trend_folder']}")
 
@@ -278,6 +314,8 @@ def main() -> None:
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_STREAM", "ext://sys.stdout")
     # The local ephemeral server needs no network; keep its usage reporting off unless asked.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Prefect waits 20 s for its temporary server; a busy two-core machine can need longer.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     try:
         app()
     except KeyboardInterrupt:

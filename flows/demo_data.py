@@ -111,7 +111,7 @@ TEAMS: tuple[TeamSpec, ...] = (
         coding_hours={"g": (6.0, 11.0), "y": (18.0, 22.0)},
         manager_pickup_hours=(0.5, 4.0),
         prs_per_week=(4, 6),
-        tactical_active=(3, 6),
+        tactical_active=(5, 8),  # at least min_sample (5): enough to judge
         implementation_active=(0, 2),
         strategic=(
             ("Epic", "Global forecasting model to replace per-store ARIMA", ()),
@@ -1267,7 +1267,7 @@ class _Demo:
             *(f"{label} = {q(reason)}" for label, reason in REASONS.items()),
             "",
             "[schedule]",
-            'cron = "0 8 * * 5"',
+            'cron = "0 15 * * 5"',
         ]
         for person in self.people.values():
             emails = [person.email, *([person.alt_email] if person.alt_email else [])]

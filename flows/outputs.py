@@ -120,11 +120,15 @@ def history_weeks(week: Week, config: Config) -> list[Week]:
     return [week.previous(config.zone, n) for n in range(HISTORY_WEEKS - 1, -1, -1)]
 
 
-def team_history(tables: Tables, config: Config, week: Week, team: Team) -> list[TeamWeek]:
-    """One team's TeamWeek for `week` and the weeks before it, oldest first."""
+def histories(
+    tables: Tables, config: Config, week: Week, teams: Sequence[Team] | None = None
+) -> dict[str, list[TeamWeek]]:
+    """Each chosen team's TeamWeeks for `week` and the weeks before it (the sparklines), oldest
+    first, in config order: one computation for every team and week."""
+    chosen = list(config.teams) if teams is None else list(teams)
     weeks = history_weeks(week, config)
-    by_label = compute_weeks(tables, config, weeks, [team])
-    return [by_label[w.label][0] for w in weeks]
+    by_label = compute_weeks(tables, config, weeks, chosen)
+    return {team.name: [by_label[w.label][i] for w in weeks] for i, team in enumerate(chosen)}
 
 
 def metrics_json(week: Week, results: Sequence[TeamWeek]) -> str:
@@ -137,7 +141,12 @@ def metrics_json(week: Week, results: Sequence[TeamWeek]) -> str:
         }
         for entry in document["teams"]
     ]
-    ordered = {"week": document["week"], "teams": teams}
+    ordered = {
+        "week": document["week"],
+        "as_of": document["as_of"],
+        "complete": document["complete"],
+        "teams": teams,
+    }
     return json.dumps(ordered, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
@@ -193,30 +202,31 @@ def write_week(
     problems: Mapping[str, Mapping[str, str]] | None = None,
 ) -> WeekOutput:
     """Compute and write one week for the chosen teams (all by default)."""
-    chosen = list(config.teams) if teams is None else list(teams)
-    weeks = history_weeks(week, config)
-    by_label = compute_weeks(tables, config, weeks, chosen)  # every team and week in one pass
-    histories = {team.name: [by_label[w.label][i] for w in weeks] for i, team in enumerate(chosen)}
-    return write_week_files(config, week, histories, fresh, generated_at, problems)
+    return write_week_files(
+        config, week, histories(tables, config, week, teams), fresh, generated_at, problems
+    )
 
 
 def range_folder_name(weeks: Sequence[Week]) -> str:
     return f"{weeks[0].label}_{weeks[-1].label}"
 
 
-def range_weeks(config: Config, first: date, last: date) -> list[Week]:
-    """The weeks of a range run; raises ValueError when `last` is before `first`."""
-    return weeks_between(first, last, config.zone)
+def range_weeks(config: Config, first: date, last: date, as_of: datetime | None = None) -> list[Week]:
+    """The weeks of a range run, each as of `as_of` (complete when it ended before; the week in
+    progress as of then; weeks not yet begun are left out); raises ValueError when `last` is
+    before `first` or no week of the range has begun."""
+    weeks = weeks_between(first, last, config.zone)
+    if as_of is None:
+        return weeks
+    begun = [week.at(as_of) for week in weeks if week.start < as_of]
+    if not begun:
+        raise ValueError(f"no week from {first} to {last} has begun at {as_of.isoformat()}")
+    return begun
 
 
 def series_weeks(config: Config, weeks: Sequence[Week]) -> list[Week]:
     """Every week a range run computes: the range plus the sparkline weeks before its first."""
     return [*history_weeks(weeks[0], config)[:-1], *weeks]
-
-
-def team_series(tables: Tables, config: Config, weeks: Sequence[Week], team: Team) -> dict[str, TeamWeek]:
-    """One team's TeamWeek for each of `weeks`, by week label."""
-    return {label: results[0] for label, results in compute_weeks(tables, config, weeks, [team]).items()}
 
 
 def write_range_files(
@@ -251,10 +261,11 @@ def write_range(
     teams: Sequence[Team] | None = None,
     fresh: Mapping[str, datetime | None] | None = None,
     generated_at: datetime | None = None,
+    as_of: datetime | None = None,
 ) -> RangeOutput:
     """A range run: one metrics.json and set of pages per week, and a trend page per team."""
     chosen = list(config.teams) if teams is None else list(teams)
-    weeks = range_weeks(config, first, last)
+    weeks = range_weeks(config, first, last, as_of)
     needed = series_weeks(config, weeks)
     by_label = compute_weeks(tables, config, needed, chosen)  # every team and week in one pass
     series = {team.name: {w.label: by_label[w.label][i] for w in needed} for i, team in enumerate(chosen)}

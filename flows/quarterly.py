@@ -21,24 +21,22 @@ from flows.outputs import (
     range_weeks,
     select_teams,
     series_weeks,
-    team_series,
     write_range_files,
 )
 from flows.runners import task_runner
 from flows.sync import run_sync
 from flows.weekly import RunFailed, deliver_all
 from metrics.result import TeamWeek
+from metrics.weekly import compute_weeks
 from reports.email import WeeklyMessage, lights_in_words, one_line
 from reports.slug import unique_slugs
 
 
-@task(name="compute-team-range", cache_policy=NO_CACHE, task_run_name="compute {team_name}")
-def compute_team_range(
-    config: Config, tables: Tables, week_labels: list[str], team_name: str
-) -> dict[str, TeamWeek]:
-    """One team's TeamWeek for every week of the range (and the sparkline weeks before it)."""
-    weeks = [Week.parse(label, config.zone) for label in week_labels]
-    return team_series(tables, config, weeks, select_teams(config, team_name)[0])
+@task(name="compute-range", cache_policy=NO_CACHE)
+def compute_range(config: Config, tables: Tables, weeks: list[Week]) -> dict[str, list[TeamWeek]]:
+    """Every team's TeamWeek for every week of the range (and the sparkline weeks before it), in
+    one computation: a range run says what single-week runs say."""
+    return compute_weeks(tables, config, weeks)
 
 
 def trend_message(team_name: str, weeks: Sequence[TeamWeek], html: str) -> WeeklyMessage:
@@ -81,29 +79,30 @@ def quarterly_review(
     team: str | None = None,
     offline: bool = True,
     email: bool = False,
+    as_of: str | None = None,
 ) -> dict[str, Any]:
     """Every week from `first` to `last` and a trend page per team; sync first unless offline,
-    send each team its trend page when `email` is set."""
+    send each team its trend page when `email` is set.  Each week is as of `as_of` (ISO 8601,
+    default: now): complete weeks whole, the week in progress to date, later weeks left out."""
     logger = get_run_logger()
     config = load_config(config_path)
     now = datetime.now(UTC)
+    instant = datetime.fromisoformat(as_of) if as_of else now
     teams = select_teams(config, team)
-    weeks = range_weeks(config, first, last)
-    needed = [week.label for week in series_weeks(config, weeks)]
+    weeks = range_weeks(config, first, last, instant)
+    needed = series_weeks(config, weeks)
     logger.info("range run %s to %s for %d team(s)", weeks[0].label, weeks[-1].label, len(teams))
     failures: list[str] = []
     with task_runner(config) as runner:
         if not offline:
             failures += [f"sync {line}" for line in run_sync(config, runner=runner)]
         tables = Store(config.store_path).read_all()
-        futures = {
-            t.name: runner.submit(
-                compute_team_range,
-                parameters={"config": config, "tables": tables, "week_labels": needed, "team_name": t.name},
-            )
-            for t in teams
+        by_label = compute_range(config, tables, needed)
+        series = {
+            t.name: {w.label: by_label[w.label][i] for w in needed}
+            for i, t in enumerate(config.teams)
+            if t in teams
         }
-        series = {name: future.result() for name, future in futures.items()}
         output = write_range_files(config, weeks, series, freshness(config), now)
         if email:
             slugs = unique_slugs([t.name for t in config.teams])

@@ -14,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 
 from core.config import Config, Team, load_config
 from core.store import Store
-from core.weeks import Week, last_complete_week
+from core.weeks import Week, week_in_progress
 from flows.channels import EmailJob, Job, SlackJob, deliver_jobs
 from flows.ledger import Ledger
 from flows.outputs import (
@@ -22,9 +22,9 @@ from flows.outputs import (
     WeekOutput,
     allowed_hosts,
     freshness,
+    histories,
     page_context,
     select_teams,
-    team_history,
     write_week_files,
 )
 from flows.runners import task_runner
@@ -49,11 +49,14 @@ class RunFailed(Exception):
         super().__init__("; ".join(self.failures))
 
 
-@task(name="compute-team-week", cache_policy=NO_CACHE, task_run_name="compute {team_name}")
-def compute_team(config: Config, tables: Tables, week_label: str, team_name: str) -> list[TeamWeek]:
-    """One team's week and the seven before it (for the sparklines)."""
-    week = Week.parse(week_label, config.zone)
-    return team_history(tables, config, week, select_teams(config, team_name)[0])
+@task(name="compute-weeks", cache_policy=NO_CACHE)
+def compute_histories(
+    config: Config, tables: Tables, week: Week, teams: Sequence[Team]
+) -> dict[str, list[TeamWeek]]:
+    """Every chosen team's week and the weeks before it (the sparklines), in config order: one
+    computation for all teams (a team's numbers never depend on which teams were asked for);
+    the per-team tasks are rendering and delivery."""
+    return histories(tables, config, week, teams)
 
 
 def deliver_all(
@@ -127,23 +130,15 @@ def weekly_messages(
     return messages
 
 
-def resolve_week(config: Config, week: str | None, now: datetime) -> Week:
-    """`--week`, or the last complete week in the config's time zone at `now`."""
-    return Week.parse(week, config.zone) if week else last_complete_week(now, config.zone)
-
-
-def compute_histories(
-    config: Config, tables: Tables, week: Week, teams: Sequence[Team], runner: Any
-) -> dict[str, list[TeamWeek]]:
-    """Every chosen team's history, one task per team on `runner`, in config order."""
-    futures = {
-        team.name: runner.submit(
-            compute_team,
-            parameters={"config": config, "tables": tables, "week_label": week.label, "team_name": team.name},
-        )
-        for team in teams
-    }
-    return {name: future.result() for name, future in futures.items()}
+def resolve_week(config: Config, week: str | None, now: datetime, as_of: str | None = None) -> Week:
+    """`week` (complete, or to date when it is in progress), else the week in progress; both as
+    of `as_of` (ISO 8601) or `now`."""
+    instant = datetime.fromisoformat(as_of) if as_of else now
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=config.zone)
+    if week:
+        return Week.parse(week, config.zone).at(instant)
+    return week_in_progress(instant, config.zone)
 
 
 def checklist_markdown(output: WeekOutput) -> str:
@@ -199,19 +194,20 @@ def weekly_report(
     week: str | None = None,
     offline: bool = False,
     team: str | None = None,
+    as_of: str | None = None,
     resend: bool = False,
 ) -> dict[str, Any]:
     """Sync (unless offline), report every team's week, send each team its page (email, Slack)
     and each digest its comparison; what the week's ledger shows as delivered is not sent again
     unless `resend`.
 
-    The week defaults to the last complete week in the config's time zone when the run starts
-    (a scheduled Friday run reports the week that ended on Monday).
+    The week defaults to the week in progress in the config's time zone, as of the moment the
+    run starts (a scheduled Friday 15:00 run reports Monday to Friday 15:00 of this week).
     """
     logger = get_run_logger()
     config = load_config(config_path)
     now = datetime.now(UTC)
-    the_week = resolve_week(config, week, now)
+    the_week = resolve_week(config, week, now, as_of)
     teams = select_teams(config, team)
     logger.info(
         "weekly report for %s, %d team(s)%s", the_week.label, len(teams), " (offline)" if offline else ""
@@ -223,7 +219,7 @@ def weekly_report(
             sync_failures = run_sync(config, runner=runner)
             failures += [f"sync {failure}" for failure in sync_failures]
         tables = Store(config.store_path).read_all()
-        histories = compute_histories(config, tables, the_week, teams, runner)
+        histories = compute_histories(config, tables, the_week, teams)
         problems = team_problems(config, teams, sync_failures)
         for name, reasons in problems.items():
             logger.warning("team %r: data incomplete: %s", name, "; ".join(reasons.values()))

@@ -1,7 +1,7 @@
 """The Friday checklist (SPEC §5.5): five lights, each red or yellow one with a next step.
 
-Under SPEC §5 the coding share is always defined (no commits is 0 %), and "none waiting" is
-green, so `coding` and `reviews` are never grey; the other three are grey with nothing to judge.
+`coding` is grey only when no working day of the week has begun yet; `reviews` is never grey
+("none waiting" is green); the other three are grey with nothing (or too little) to judge.
 """
 
 from __future__ import annotations
@@ -56,28 +56,49 @@ def strategic_colour(active: int, involved: int) -> str:
     return "yellow" if share >= 0.5 else "red"
 
 
-def tactical_colour(rate: float | None, threshold: float) -> str:
-    """Tactical escalation rate: green <= threshold, yellow <= 2x, red above; grey with none active."""
-    if rate is None:
+def tactical_colour(rate: float | None, threshold: float, active: int, min_sample: int) -> str:
+    """Tactical escalation rate: green <= threshold, yellow <= 2x, red above; grey with fewer
+    than `min_sample` active tactical issues (too few to judge)."""
+    if rate is None or active < min_sample:
         return "grey"
     if rate <= threshold:
         return "green"
     return "yellow" if rate <= 2 * threshold else "red"
 
 
-def checklist(summary: dict[str, Any], config: Config) -> list[dict[str, Any]]:
-    """The five lights in order, from a team summary's signals."""
+def too_few(count: int, min_sample: int) -> bool:
+    """A ratio with a denominator above 0 and below `min_sample`: too few to judge."""
+    return 0 < count < min_sample
+
+
+def checklist(summary: dict[str, Any], config: Config, merged_prs: int) -> list[dict[str, Any]]:
+    """The five lights in order, from a team summary's signals; `merged_prs` is the review
+    share's denominator (team PRs merged in the week, not by the manager)."""
+    min_sample = config.thresholds.min_sample
     strategic = summary["escalations"]["strategic"]
+    tactical = summary["escalations"]["tactical"]
     colours = {
         "coding": summary["coding"]["colour"],
         "reviews": summary["reviews"]["colour"],
         "tactical_ownership": tactical_colour(
-            summary["escalations"]["tactical"]["escalation_rate"], config.thresholds.tactical_escalation_rate
+            tactical["escalation_rate"],
+            config.thresholds.tactical_escalation_rate,
+            tactical["active"],
+            min_sample,
         ),
         "strategic_involvement": strategic_colour(strategic["active"], strategic["manager_involved"]),
         "decisions": summary["decisions"]["colour"],
     }
+    few = {
+        "reviews": too_few(merged_prs, min_sample),
+        "tactical_ownership": too_few(tactical["active"], min_sample),
+    }
     return [
-        {"item": item, "colour": colours[item], "next_step": NEXT_STEPS[item].get(colours[item])}
+        {
+            "item": item,
+            "colour": colours[item],
+            "next_step": NEXT_STEPS[item].get(colours[item]),
+            "too_few": few.get(item, False),
+        }
         for item in ITEMS
     ]

@@ -8,7 +8,7 @@ import polars as pl
 
 from core.config import Config
 from metrics.escalations import CATEGORIES
-from metrics.scope import Scope, band, hours, in_weeks, lowered
+from metrics.scope import Scope, band, hours, in_weeks
 
 UTC = pl.Datetime("us", "UTC")
 NEVER = pl.datetime(9999, 1, 1, time_zone="UTC")
@@ -44,14 +44,9 @@ def decision_requests(
         .group_by("request")
         .agg(by_manager=pl.col("action_at").min())
     )
-    decision = lowered(config.decision_statuses)
-    exits = scope.events.filter(
-        (pl.col("field").str.to_lowercase() == "status")
-        & pl.col("from_value").str.to_lowercase().is_in(decision).fill_null(False)
-        & ~pl.col("to_value").str.to_lowercase().is_in(decision).fill_null(False)
-    ).select("team", "key", exit_at=pl.col("at"))
+    exits = scope.events.filter("_exit_decision").select("team", "key", exit_at=pl.col("at"))
     by_exit = (
-        requests.filter(pl.col("kind") == "decision_status")
+        requests.filter(pl.col("kind") == "status")
         .select("request", "team", "key", "at")
         .join(exits, on=["team", "key"], how="inner")
         .filter(pl.col("exit_at") > pl.col("at"))
@@ -81,11 +76,15 @@ def decision_requests(
 
 
 def decisions_by_week(
-    scope: Scope, weeks: pl.DataFrame, requests: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(team, week, category, requested, answered, median_hours, p90_hours, longest_answered) and
-    the pending requests per week (PENDING_SCHEMA).  A request still open at the end instant
-    (answered or closed later, or never) is pending; one answered exactly then is not."""
+    scope: Scope, weeks: pl.DataFrame, requests: pl.DataFrame, stale_after_days: float
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(team, week, category, requested, answered, median_hours, p90_hours, longest_answered),
+    the pending issues per week (PENDING_SCHEMA) and the stale ones (same schema).
+
+    An issue is pending by its oldest request made before the week's `as_of` and still open then
+    (answered or closed later, or never; one answered exactly then is not), with that request's
+    age; one whose oldest open request is older than `stale_after_days` is stale instead.
+    """
     made = (
         in_weeks(requests, "at", weeks)
         .group_by("team", "week", "category")
@@ -101,7 +100,7 @@ def decisions_by_week(
             longest_answered=pl.col("latency_hours").max(),
         )
     )
-    pending = (
+    open_issues = (
         requests.with_columns(
             open_until=pl.min_horizontal("answered_at", "closed_at").fill_null(NEVER),
         )
@@ -110,11 +109,15 @@ def decisions_by_week(
             pl.col("at") < pl.col("end"),
             pl.col("open_until") > pl.col("end"),
         )
+        .sort("at", "kind")
+        .group_by("team", "week", "key", maintain_order=True)
+        .first()
         .with_columns(requested_at=pl.col("at"), age_hours=hours(pl.col("end") - pl.col("at")))
         .sort(["team", "week", "age_hours", "key"], descending=[False, False, True, False])
-        .select(list(PENDING_SCHEMA))
-        .cast(PENDING_SCHEMA)  # type: ignore[arg-type]
     )
+    stale = pl.col("age_hours") > stale_after_days * 24
+    pending = open_issues.filter(~stale).select(list(PENDING_SCHEMA)).cast(PENDING_SCHEMA)  # type: ignore[arg-type]
+    stale_rows = open_issues.filter(stale).select(list(PENDING_SCHEMA)).cast(PENDING_SCHEMA)  # type: ignore[arg-type]
     grid = (
         scope.teams.select("team")
         .join(weeks.select("week"), how="cross")
@@ -126,4 +129,4 @@ def decisions_by_week(
         .join(answered, on=keys, how="left")
         .with_columns(pl.col("requested", "answered").fill_null(0))
     )
-    return by_category, pending
+    return by_category, pending, stale_rows

@@ -7,7 +7,7 @@ from typing import Any
 import polars as pl
 
 from core.config import Config
-from metrics.scope import Scope, in_weeks, lowered
+from metrics.scope import Scope, in_weeks
 
 CATEGORIES = ("strategic", "implementation", "tactical")
 
@@ -16,74 +16,56 @@ ESCALATION_SCHEMA: dict[str, Any] = {
     "key": pl.String,
     "at": pl.Datetime("us", "UTC"),
     "kind": pl.String,
+    "by": pl.String,
     "category": pl.String,
-    "reason": pl.String,
+    "reasons": pl.List(pl.String),
 }
-
-
-def _label_set(column: str) -> pl.Expr:
-    """Jira's space-separated label list as a lowercased list."""
-    return (
-        pl.col(column)
-        .fill_null("")
-        .str.to_lowercase()
-        .str.split(" ")
-        .list.eval(pl.element().filter(pl.element() != ""))
-    )
 
 
 def escalations(scope: Scope, config: Config) -> pl.DataFrame:
     """Every escalation on team issues, at its time, with kind, category and reason.
 
-    Kinds: `label` (an escalation label added), `assigned` (assigned to the manager by someone
-    else), `decision_status` (moved into a decision status from outside one), `mention` (a comment
-    by anyone but the manager that mentions the manager).
+    Kinds: `label` (an escalation label added), `assign` (assigned to the manager by someone
+    else), `status` (moved into a decision status from outside one), `mention` (a comment by
+    anyone but the manager that mentions the manager). `by` is who did it (person id, or the raw
+    identity when unmapped); `reasons` are the issue's reasons at `as_of`.
     """
-    escalation_labels = lowered(config.escalation.labels)
-    decision = lowered(config.decision_statuses)
-    manager_ids = scope.manager_jira.with_columns(to_manager=pl.lit(True))
-    field = pl.col("field").str.to_lowercase()
-
-    events = (
+    field = pl.col("_field")
+    label_added = pl.col("_label_added")
+    assigned = (
+        field.eq("assignee")
+        & (pl.col("_to_person") == pl.col("manager")).fill_null(False)
+        & ~pl.col("by_manager")
+    )
+    into_decision = pl.col("_into_decision")
+    from_events = (
         scope.events.lazy()
-        .filter(field.is_in(["labels", "assignee", "status"]))
-        .join(manager_ids.lazy().rename({"jira": "to_value"}), on=["team", "to_value"], how="left")
-        .with_columns(pl.col("to_manager").fill_null(False))
-    )
-    label_added = field.eq("labels") & _label_set("to_value").list.set_difference(
-        _label_set("from_value")
-    ).list.set_intersection(escalation_labels).list.len().gt(0)
-    assigned = field.eq("assignee") & pl.col("to_manager") & ~pl.col("by_manager")
-    into_decision = (
-        field.eq("status")
-        & pl.col("to_value").str.to_lowercase().is_in(decision).fill_null(False)
-        & ~pl.col("from_value").str.to_lowercase().is_in(decision).fill_null(False)
-    )
-    from_events = events.filter(label_added | assigned | into_decision).select(
-        "team",
-        "key",
-        "at",
-        kind=pl.when(label_added)
-        .then(pl.lit("label"))
-        .when(assigned)
-        .then(pl.lit("assigned"))
-        .otherwise(pl.lit("decision_status")),
+        .filter(label_added | assigned | into_decision)
+        .select(
+            "team",
+            "key",
+            "at",
+            kind=pl.when(label_added)
+            .then(pl.lit("label"))
+            .when(assigned)
+            .then(pl.lit("assign"))
+            .otherwise(pl.lit("status")),
+            by=pl.col("by"),
+        )
     )
     mentioned = (
         scope.comments.lazy()
-        .filter(~pl.col("by_manager"))
-        .select("team", "key", "comment_id", "created_at", mention=pl.col("mentions"))
-        .explode("mention")
-        .join(manager_ids.lazy().rename({"jira": "mention"}), on=["team", "mention"], how="semi")
-        .unique(["team", "key", "comment_id"])
-        .select("team", "key", at=pl.col("created_at"), kind=pl.lit("mention"))
+        .filter(
+            ~pl.col("by_manager") & pl.col("_mentioned").list.contains(pl.col("manager")).fill_null(False)
+        )
+        .select("team", "key", at=pl.col("created_at"), kind=pl.lit("mention"), by=pl.col("by"))
     )
     return (
         pl.concat([from_events, mentioned])
         .join(
-            scope.issues.lazy().select("team", "key", "category", "reason"), on=["team", "key"], how="inner"
+            scope.issues.lazy().select("team", "key", "category", "reasons"), on=["team", "key"], how="inner"
         )
-        .sort("team", "at", "key", "kind")
+        .sort("team", "at", "key", "kind", "by")
         .collect()
         .cast(ESCALATION_SCHEMA)  # type: ignore[arg-type]
     )
@@ -101,9 +83,11 @@ def manager_actions(scope: Scope) -> pl.DataFrame:
 
 def escalations_by_week(
     scope: Scope, weeks: pl.DataFrame, found: pl.DataFrame, actions: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(team, week, category, active, escalated, escalation_rate, manager_involved) and
-    (team, week, category, reason, count)."""
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Per team, week and category: the counts (active, escalated, escalation_rate,
+    manager_involved), the reasons (reason, count of escalated issues), the evidence items (each
+    escalation in the week: key, at, kind, by, reasons) and the active issues without the
+    manager (key)."""
     activity = pl.concat(
         [
             scope.events.lazy().select("team", "key", "at"),
@@ -118,18 +102,17 @@ def escalations_by_week(
         .unique()
         .join(scope.issues.lazy().select("team", "key", "category"), on=["team", "key"], how="inner")
     )
-    escalated = in_weeks(found.lazy(), "at", weeks).select("team", "week", "key").unique()
+    in_week = in_weeks(found.lazy(), "at", weeks)
+    escalated = in_week.select("team", "week", "key").unique()
     involved = in_weeks(actions.lazy(), "at", weeks).select("team", "week", "key").unique()
     flags = ["team", "week", "key"]
-    counts = (
-        active.join(escalated.with_columns(escalated=pl.lit(True)), on=flags, how="left")
-        .join(involved.with_columns(involved=pl.lit(True)), on=flags, how="left")
-        .group_by("team", "week", "category")
-        .agg(
-            active=pl.len().cast(pl.Int64),
-            escalated=pl.col("escalated").is_not_null().sum().cast(pl.Int64),
-            manager_involved=pl.col("involved").is_not_null().sum().cast(pl.Int64),
-        )
+    marked = active.join(escalated.with_columns(escalated=pl.lit(True)), on=flags, how="left").join(
+        involved.with_columns(involved=pl.lit(True)), on=flags, how="left"
+    )
+    counts = marked.group_by("team", "week", "category").agg(
+        active=pl.len().cast(pl.Int64),
+        escalated=pl.col("escalated").is_not_null().sum().cast(pl.Int64),
+        manager_involved=pl.col("involved").is_not_null().sum().cast(pl.Int64),
     )
     grid = (
         scope.teams.lazy()
@@ -145,10 +128,22 @@ def escalations_by_week(
         )
     )
     reasons_plan = (
-        in_weeks(found.lazy(), "at", weeks)
-        .group_by("team", "week", "category", "reason")
-        .agg(count=pl.len().cast(pl.Int64))
+        in_week.select("team", "week", "category", "key", "reasons")
+        .unique(["team", "week", "category", "key"])
+        .explode("reasons")
+        .group_by("team", "week", "category", reason=pl.col("reasons"))
+        .agg(count=pl.col("key").n_unique().cast(pl.Int64))
         .sort(["team", "week", "category", "count", "reason"], descending=[False, False, False, True, False])
     )
-    by_category, reasons = pl.collect_all([by_category_plan, reasons_plan])
-    return by_category, reasons
+    items_plan = in_week.select("team", "week", "category", "key", "at", "kind", "by", "reasons").sort(
+        "team", "week", "category", "at", "key", "kind", "by"
+    )
+    unattended_plan = (
+        marked.filter((pl.col("category") == "strategic") & pl.col("involved").is_null())
+        .select("team", "week", "key")
+        .sort("team", "week", "key")
+    )
+    by_category, reasons, items, unattended = pl.collect_all(
+        [by_category_plan, reasons_plan, items_plan, unattended_plan]
+    )
+    return by_category, reasons, items, unattended

@@ -21,9 +21,11 @@ class TeamWeek:
       waiting:  repo, number, title, url, requested_at (UTC), age_hours
       pending:  key, summary, url, category, requested_at (UTC), age_hours
       unmapped: source ("github" | "jira"), identity, events (Int64)
+      stale:    like pending: issues whose oldest open request is older than stale_after_days
     `extras` holds numbers the page shows beside the contract ones:
       manager_merged_pr_share, manager_commit_share (float | None),
-      flags: list[str] (e.g. "team is not owning tactical decisions").
+      flags: list[str] (e.g. "team is not owning tactical decisions"),
+      managed_teams: int (how many teams the manager has; coding is theirs across all of them).
     """
 
     team: Team
@@ -34,4 +36,5 @@ class TeamWeek:
     waiting: pl.DataFrame
     pending: pl.DataFrame
     unmapped: pl.DataFrame
+    stale: pl.DataFrame = field(default_factory=pl.DataFrame)
     extras: dict[str, Any] = field(default_factory=dict)

@@ -20,9 +20,10 @@ WAITING_SCHEMA: dict[str, Any] = {
 }
 
 
-def share_colour(share: float | None) -> str:
-    """green < 25 %, yellow 25-50 %, red >= 50 %; grey when no PR was merged."""
-    return band(share, 0.25, 0.50)
+def share_colour(share: float | None, merged: int, min_sample: int) -> str:
+    """green < 25 %, yellow 25-50 %, red >= 50 %; grey with fewer than `min_sample` merged PRs
+    (too few to judge)."""
+    return "grey" if merged < min_sample else band(share, 0.25, 0.50)
 
 
 def waiting_colour(oldest_hours: float | None) -> str:
@@ -48,14 +49,18 @@ def first_reviews(scope: Scope) -> pl.DataFrame:
 
 
 def reviews_by_week(scope: Scope, weeks: pl.DataFrame, requests: pl.DataFrame) -> pl.DataFrame:
-    """team, week, manager_review_share, manager_pickup_hours, team_pickup_hours, top_reviewer_share."""
+    """team, week, merged (the share's denominator), manager_review_share, manager_pickup_hours,
+    team_pickup_hours, top_reviewer_share."""
     grid = scope.teams.select("team").join(weeks.select("week"), how="cross")
     reviewed = scope.reviews.filter("by_manager").select("team", "repo", "number").unique()
     share = (
         in_weeks(scope.prs.filter(~pl.col("by_manager")), "merged_at", weeks)
         .join(reviewed.with_columns(hit=pl.lit(True)), on=["team", "repo", "number"], how="left")
         .group_by("team", "week")
-        .agg(manager_review_share=pl.col("hit").is_not_null().cast(pl.Float64).mean())
+        .agg(
+            merged=pl.len().cast(pl.Int64),
+            manager_review_share=pl.col("hit").is_not_null().cast(pl.Float64).mean(),
+        )
     )
     pickups = (
         in_weeks(requests.filter(pl.col("reviewed_at").is_not_null()), "reviewed_at", weeks)
@@ -77,6 +82,7 @@ def reviews_by_week(scope: Scope, weeks: pl.DataFrame, requests: pl.DataFrame) -
         grid.join(share, on=["team", "week"], how="left")
         .join(pickups, on=["team", "week"], how="left")
         .join(load, on=["team", "week"], how="left")
+        .with_columns(pl.col("merged").fill_null(0))
     )
 
 

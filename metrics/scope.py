@@ -57,13 +57,16 @@ def table(tables: Tables, name: str) -> pl.LazyFrame:
 
 
 def weeks_frame(weeks: Sequence[Week]) -> pl.DataFrame:
-    """The report weeks: week (ISO label), monday (local date), start and end (UTC)."""
+    """The report weeks: week (ISO label), monday (local date), start and end (UTC).
+
+    `end` is the week's `as_of` (its end when complete): "in the week" is before it, "at week
+    end" is at it."""
     return pl.DataFrame(
         {
             "week": [w.label for w in weeks],
             "monday": [w.monday for w in weeks],
             "start": [w.start for w in weeks],
-            "end": [w.end for w in weeks],
+            "end": [w.cutoff for w in weeks],
         },
         schema={"week": pl.String, "monday": pl.Date, "start": UTC_TIME, "end": UTC_TIME},
     ).unique("week", maintain_order=True)
@@ -193,13 +196,16 @@ class Scope:
          created_at, merged_at, closed_at, by_manager.
     commits: non-bot commits in the team's repos, one per (team, sha): team, sha, authored_at,
          person, handover, repo, author, author_email.
+    manager_commits: every manager's coding commits in every repo of the store, one per sha,
+         without those of handover PRs: manager (person id), sha, authored_at.
     reviews: submitted non-bot reviews on team PRs: team, repo, number, reviewer_key, submitted_at,
          by_manager.
     requests: review requests on team PRs (no team or bot reviewers): team, repo, number,
          reviewer_key, requested_at, removed_at, to_manager.
-    issues: team issues: team, key, summary, url, category, reason, created_at, resolved_at.
-    events / comments: non-bot changelog rows and comments on team issues, with team and
-         `by_manager`.
+    issues: team issues: team, key, summary, url, category, reasons (list, "unspecified" when no
+         label maps to a reason), created_at, resolved_at.
+    events / comments: non-bot changelog rows and comments on team issues (with the columns
+         metrics.asof.prepare adds), with team, manager and `by_manager`.
     """
 
     teams: pl.DataFrame
@@ -208,6 +214,7 @@ class Scope:
     team_repos: pl.DataFrame
     prs: pl.DataFrame
     commits: pl.DataFrame
+    manager_commits: pl.DataFrame
     reviews: pl.DataFrame
     requests: pl.DataFrame
     issues: pl.DataFrame
@@ -345,6 +352,16 @@ def build_scope(tables: Tables, config: Config, teams: Sequence[Team], ids: Iden
     handover_shas = (
         all_commits.join(handover_prs, on=["repo", "pr_number"], how="semi").select("sha").unique()
     )
+    managers = sorted({team.manager for team in teams})
+    manager_commits_plan = (
+        all_commits.filter(~ids.is_bot("author"))
+        .with_columns(person=ids.commit_person())
+        .filter(pl.col("person").is_in(managers))
+        .join(handover_shas, on="sha", how="anti")
+        .group_by("person", "sha")
+        .agg(pl.col("authored_at").min())
+        .select(manager="person", sha="sha", authored_at="authored_at")
+    )
     commits_plan = (
         all_commits.filter(~ids.is_bot("author"))
         .join(lazy_repos, on="repo", how="inner")
@@ -393,6 +410,15 @@ def build_scope(tables: Tables, config: Config, teams: Sequence[Team], ids: Iden
         all_issues.select("key", "project", "assignee", "reporter").collect(), config, teams, ids
     ).lazy()
     reasons = {label.lower(): reason for label, reason in config.escalation.reasons.items()}
+    reason_list = (
+        pl.col("labels")
+        .list.eval(
+            pl.element().str.to_lowercase().replace_strict(reasons, default=None, return_dtype=pl.String)
+        )
+        .list.drop_nulls()
+        .list.unique()
+        .list.sort()
+    )
     issues_plan = (
         all_issues.lazy()
         .join(owners, on="key", how="inner")
@@ -404,31 +430,36 @@ def build_scope(tables: Tables, config: Config, teams: Sequence[Team], ids: Iden
             "created_at",
             "resolved_at",
             category=category_expr(config),
-            reason=pl.col("labels")
-            .list.eval(
-                pl.element().str.to_lowercase().replace_strict(reasons, default=None, return_dtype=pl.String)
-            )
-            .list.drop_nulls()
-            .list.first()
-            .fill_null("unspecified"),
+            reasons=pl.when(reason_list.list.len() > 0)
+            .then(reason_list)
+            .otherwise(pl.lit(["unspecified"], dtype=pl.List(pl.String))),
         )
     )
-    manager_flag = manager_jira.lazy().with_columns(by_manager=pl.lit(True))
 
-    def on_team_issues(name: str, when: str, who: str) -> pl.LazyFrame:
-        """Non-bot rows on team issues, with `team` and whether `who` is the team's manager."""
+    def on_team_issues(name: str, when: str) -> pl.LazyFrame:
+        """Non-bot rows on team issues (prepared by metrics.asof.prepare), with `team`, its
+        `manager` and whether the row is the manager's (`by_manager`)."""
+        frame = tables[name]
         return (
-            table(tables, name)
-            .filter(pl.col(when).is_not_null() & ~ids.is_bot(who))
+            frame.lazy()
+            .filter(pl.col(when).is_not_null() & ~pl.col("_bot"))
             .join(owners, on="key", how="inner")
-            .join(manager_flag.rename({"jira": who}), on=["team", who], how="left")
-            .with_columns(pl.col("by_manager").fill_null(False))
+            .join(lazy_managers, on="team", how="left")
+            .with_columns(by_manager=(pl.col("_person") == pl.col("manager")).fill_null(False))
         )
 
-    events_plan = on_team_issues("issue_events", "at", "actor")
-    comments_plan = on_team_issues("comments", "created_at", "author")
-    commits, reviews, requests, issues, events, comments = pl.collect_all(
-        [commits_plan, reviews_plan, requests_plan, issues_plan, events_plan, comments_plan]
+    events_plan = on_team_issues("issue_events", "at")
+    comments_plan = on_team_issues("comments", "created_at")
+    commits, manager_commits, reviews, requests, issues, events, comments = pl.collect_all(
+        [
+            commits_plan,
+            manager_commits_plan,
+            reviews_plan,
+            requests_plan,
+            issues_plan,
+            events_plan,
+            comments_plan,
+        ]
     )
     return Scope(
         teams=team_frame,
@@ -437,6 +468,7 @@ def build_scope(tables: Tables, config: Config, teams: Sequence[Team], ids: Iden
         team_repos=repos,
         prs=prs,
         commits=commits,
+        manager_commits=manager_commits,
         reviews=reviews,
         requests=requests,
         issues=issues,

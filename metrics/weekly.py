@@ -1,18 +1,20 @@
 """Every team, every report week: the four signals, the checklist, and the metrics.json document.
 
-All weeks of a run are computed together (one pass over the store, grouped by team and week);
-only the final assembly of each team's summary dict is per team-week.
+Each week is one pass over the store as it stood at the week's `as_of` (metrics/asof.py), for
+all teams of the config at once; only the final assembly of each team's summary dict is per team.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC
 from typing import Any
 
 import polars as pl
 
 from core.config import Config, Team
 from core.weeks import Week
+from metrics.asof import prepare, snapshot
 from metrics.checklist import checklist
 from metrics.coding import SESSION_SCHEMA, coding_by_week, coding_colour, coding_sessions
 from metrics.decisions import PENDING_SCHEMA, decision_colour, decision_requests, decisions_by_week
@@ -118,131 +120,181 @@ def _rows(frame: pl.DataFrame, keys: Sequence[str]) -> dict[tuple[Any, ...], dic
 def compute_weeks(
     tables: Tables, config: Config, weeks: Sequence[Week], teams: Sequence[Team] | None = None
 ) -> dict[str, list[TeamWeek]]:
-    """Week label -> every team's TeamWeek (config order), for all `weeks` in one pass."""
-    chosen = list(teams or config.teams)
-    if not chosen or not weeks:
-        return {w.label: [] for w in weeks}
+    """Week label -> the chosen teams' TeamWeeks (config order; all teams by default).
+
+    Each week is computed as of its own `as_of`, over the store as it stood then, for every team
+    of the config at once (so a team's numbers never depend on which teams were asked for).
+    """
+    chosen = {team.name for team in (teams or config.teams)}
+    prepared = prepare(tables, config)  # read once, with what every week would work out again
+    result: dict[str, list[TeamWeek]] = {}
+    for week in weeks:
+        if week.label in result:
+            continue
+        every = (
+            compute_week(snapshot(prepared, week.cutoff, week.start), config, week) if config.teams else []
+        )
+        result[week.label] = [tw for tw in every if tw.team.name in chosen]
+    return result
+
+
+def compute_week(tables: Tables, config: Config, week: Week) -> list[TeamWeek]:
+    """Every team's TeamWeek for one week, from the tables as they stood at the week's as_of
+    (`snapshot` of `prepare`d tables)."""
+    teams = list(config.teams)
     zone = config.zone
+    thresholds = config.thresholds
     ids = Identities.of(config)
-    scope = build_scope(tables, config, chosen, ids)
-    week_rows = weeks_frame(weeks)
+    scope = build_scope(tables, config, teams, ids)
+    week_rows = weeks_frame([week])
 
     sessions = coding_sessions(scope, week_rows, config.coding, zone)
-    coding = _rows(coding_by_week(scope, week_rows, sessions, config.work_hours_per_week), ["team", "week"])
+    coding = _rows(
+        coding_by_week(scope, week_rows, sessions, config, {week.label: week.workdays_before(zone)}),
+        ["team", "week"],
+    )
     requests = first_reviews(scope)
     reviews = _rows(reviews_by_week(scope, week_rows, requests), ["team", "week"])
     waiting_rows = waiting_on_manager(scope, week_rows, requests)
     waiting = _parts(waiting_rows, WAITING_SCHEMA)
     found = escalations(scope, config)
     actions = manager_actions(scope)
-    by_category, reasons = escalations_by_week(scope, week_rows, found, actions)
+    by_category, reasons, items, unattended = escalations_by_week(scope, week_rows, found, actions)
     escalated = _rows(by_category, ["team", "week", "category"])
     reason_counts: dict[tuple[str, str, str], dict[str, int]] = {}
     for row in reasons.to_dicts():
         reason_counts.setdefault((row["team"], row["week"], row["category"]), {})[row["reason"]] = row[
             "count"
         ]
-    decided, pending_rows = decisions_by_week(
-        scope, week_rows, decision_requests(scope, config, found, actions)
+    item_lists = _lists(
+        items.with_columns(at=_iso("at")),
+        ["team", "week", "category"],
+        ["key", "at", "kind", "by", "reasons"],
+    )
+    unattended_keys = {
+        (row["team"], row["week"]): row["keys"]
+        for row in unattended.group_by("team", "week", maintain_order=True).agg(keys=pl.col("key")).to_dicts()
+    }
+    decided, pending_rows, stale_rows = decisions_by_week(
+        scope, week_rows, decision_requests(scope, config, found, actions), thresholds.stale_after_days
     )
     decisions = _rows(decided, ["team", "week", "category"])
     pending = _parts(pending_rows, PENDING_SCHEMA)
+    stale = _parts(stale_rows, PENDING_SCHEMA)
     session_parts = _parts(sessions, SESSION_SCHEMA)
     unmapped = _parts(unmapped_identities(tables, scope, ids, week_rows, config), UNMAPPED_SCHEMA)
 
     waiting_lists = _lists(waiting_rows, ["team", "week"], ["repo", "number", "age_hours"])
     pending_lists = _lists(pending_rows, ["team", "week", "category"], ["key", "age_hours"])
+    stale_summary = _rows(
+        stale_rows.group_by("team", "week", "category").agg(
+            count=pl.len().cast(pl.Int64), oldest_age_hours=pl.col("age_hours").max()
+        ),
+        ["team", "week", "category"],
+    )
     pending_oldest = _rows(
         pending_rows.group_by("team", "week").agg(oldest=pl.col("age_hours").max()), ["team", "week"]
     )
 
-    empty_sessions = pl.DataFrame(
-        schema={k: v for k, v in SESSION_SCHEMA.items() if k not in ("team", "week")}
-    )
-    empty_waiting = pl.DataFrame(
-        schema={k: v for k, v in WAITING_SCHEMA.items() if k not in ("team", "week")}
-    )
-    empty_pending = pl.DataFrame(
-        schema={k: v for k, v in PENDING_SCHEMA.items() if k not in ("team", "week")}
-    )
-    empty_unmapped = pl.DataFrame(
-        schema={k: v for k, v in UNMAPPED_SCHEMA.items() if k not in ("team", "week")}
-    )
+    empty = {
+        name: pl.DataFrame(schema={k: v for k, v in schema.items() if k not in ("team", "week")})
+        for name, schema in (
+            ("sessions", SESSION_SCHEMA),
+            ("waiting", WAITING_SCHEMA),
+            ("pending", PENDING_SCHEMA),
+            ("unmapped", UNMAPPED_SCHEMA),
+        )
+    }
 
-    result: dict[str, list[TeamWeek]] = {w.label: [] for w in weeks}
-    for week in weeks:
-        for team in chosen:
-            key = (team.name, week.label)
-            code, review = coding[key], reviews[key]
-            waits = waiting_lists.get(key, [])
-            oldest = max((w["age_hours"] for w in waits), default=None)
-            escalation_summary: dict[str, Any] = {}
-            decision_summary: dict[str, Any] = {}
-            longest: list[float] = []
-            if key in pending_oldest:
-                longest.append(pending_oldest[key]["oldest"])
-            for category in CATEGORIES:
-                row = escalated[(*key, category)]
-                escalation_summary[category] = {
-                    "active": row["active"],
-                    "escalated": row["escalated"],
-                    "escalation_rate": row["escalation_rate"],
-                    "manager_involved": row["manager_involved"],
-                    "reasons": reason_counts.get((*key, category), {}),
-                }
-                made = decisions[(*key, category)]
-                if made["longest_answered"] is not None:
-                    longest.append(made["longest_answered"])
-                decision_summary[category] = {
-                    "requested": made["requested"],
-                    "answered": made["answered"],
-                    "median_hours": made["median_hours"],
-                    "p90_hours": made["p90_hours"],
-                    "pending": pending_lists.get((*key, category), []),
-                }
-            decision_summary["colour"] = decision_colour(max(longest) if longest else None, config)
-            summary: dict[str, Any] = {
-                "team": team.name,
-                "team_size": len(team.members),
-                "coding": {
-                    "hours": code["hours"],
-                    "share": code["share"],
-                    "target": code["target"],
-                    "colour": coding_colour(code["share"], code["target"]),
-                },
-                "reviews": {
-                    "manager_review_share": review["manager_review_share"],
-                    "manager_pickup_hours": review["manager_pickup_hours"],
-                    "team_pickup_hours": review["team_pickup_hours"],
-                    "waiting_on_manager": waits,
-                    "top_reviewer_share": review["top_reviewer_share"],
-                    "colour": worst(
-                        share_colour(review["manager_review_share"]),
-                        waiting_colour(oldest),
-                    ),
-                },
-                "escalations": escalation_summary,
-                "decisions": decision_summary,
+    result: list[TeamWeek] = []
+    for team in teams:
+        key = (team.name, week.label)
+        code, review = coding[key], reviews[key]
+        waits = waiting_lists.get(key, [])
+        oldest = max((w["age_hours"] for w in waits), default=None)
+        escalation_summary: dict[str, Any] = {}
+        decision_summary: dict[str, Any] = {}
+        longest: list[float] = []
+        if key in pending_oldest:
+            longest.append(pending_oldest[key]["oldest"])
+        for category in CATEGORIES:
+            row = escalated[(*key, category)]
+            escalation_summary[category] = {
+                "active": row["active"],
+                "escalated": row["escalated"],
+                "escalation_rate": row["escalation_rate"],
+                "manager_involved": row["manager_involved"],
+                "reasons": reason_counts.get((*key, category), {}),
+                "items": item_lists.get((*key, category), []),
             }
-            summary["checklist"] = checklist(summary, config)
-            result[week.label].append(
-                TeamWeek(
-                    team=team,
-                    manager=config.person(team.manager),
-                    week=week,
-                    summary=summary,
-                    sessions=session_parts.get(key, empty_sessions),
-                    waiting=waiting.get(key, empty_waiting),
-                    pending=pending.get(key, empty_pending),
-                    unmapped=unmapped.get(key, empty_unmapped),
-                    extras={
-                        "manager_merged_pr_share": code["manager_merged_pr_share"],
-                        "manager_commit_share": code["manager_commit_share"],
-                        "flags": flags(summary, config),
-                    },
-                )
+            made = decisions[(*key, category)]
+            if made["longest_answered"] is not None:
+                longest.append(made["longest_answered"])
+            stale_row = stale_summary.get((*key, category))
+            decision_summary[category] = {
+                "requested": made["requested"],
+                "answered": made["answered"],
+                "median_hours": made["median_hours"],
+                "p90_hours": made["p90_hours"],
+                "pending": pending_lists.get((*key, category), []),
+                "stale": {
+                    "count": stale_row["count"] if stale_row else 0,
+                    "oldest_age_hours": stale_row["oldest_age_hours"] if stale_row else None,
+                },
+            }
+        escalation_summary["strategic_without_manager"] = unattended_keys.get(key, [])
+        decision_summary["colour"] = decision_colour(max(longest) if longest else None, config)
+        summary: dict[str, Any] = {
+            "team": team.name,
+            "team_size": len(team.members),
+            "coding": {
+                "hours": code["hours"],
+                "share": code["share"],
+                "target": code["target"],
+                "colour": coding_colour(code["share"], code["reports"]),
+                "reports": code["reports"],
+                "expected_hours": code["expected_hours"],
+            },
+            "reviews": {
+                "manager_review_share": review["manager_review_share"],
+                "manager_pickup_hours": review["manager_pickup_hours"],
+                "team_pickup_hours": review["team_pickup_hours"],
+                "waiting_on_manager": waits,
+                "top_reviewer_share": review["top_reviewer_share"],
+                "colour": worst(
+                    share_colour(review["manager_review_share"], review["merged"], thresholds.min_sample),
+                    waiting_colour(oldest),
+                ),
+            },
+            "escalations": escalation_summary,
+            "decisions": decision_summary,
+        }
+        summary["checklist"] = checklist(summary, config, review["merged"])
+        result.append(
+            TeamWeek(
+                team=team,
+                manager=config.person(team.manager),
+                week=week,
+                summary=summary,
+                sessions=session_parts.get(key, empty["sessions"]),
+                waiting=waiting.get(key, empty["waiting"]),
+                pending=pending.get(key, empty["pending"]),
+                unmapped=unmapped.get(key, empty["unmapped"]),
+                stale=stale.get(key, empty["pending"]),
+                extras={
+                    "manager_merged_pr_share": code["manager_merged_pr_share"],
+                    "manager_commit_share": code["manager_commit_share"],
+                    "flags": flags(summary, config),
+                    "managed_teams": len(config.managed_teams(team.manager)),
+                },
             )
+        )
     return result
+
+
+def _iso(column: str) -> pl.Expr:
+    """A UTC time as ISO 8601 text with a Z, as metrics.json writes times."""
+    return pl.col(column).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def flags(summary: dict[str, Any], config: Config) -> list[str]:
@@ -270,5 +322,10 @@ def team_weeks(
 
 
 def metrics_document(week: Week, results: Sequence[TeamWeek]) -> dict[str, Any]:
-    """The metrics.json document of SPEC §6: {"week": label, "teams": [summary, ...]}."""
-    return {"week": week.label, "teams": [r.summary for r in results]}
+    """The metrics.json document of SPEC §6: {"week", "as_of", "complete", "teams": [...]}."""
+    return {
+        "week": week.label,
+        "as_of": week.cutoff.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "complete": week.complete,
+        "teams": [r.summary for r in results],
+    }

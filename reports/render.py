@@ -410,6 +410,24 @@ def _common(context: PageContext, title: str) -> dict[str, Any]:
     }
 
 
+def week_line(week: Week, zone: ZoneInfo) -> str:
+    """`Week 2026-W47: Mon 16 Nov 2026 – Sun 22 Nov 2026`, or, for the week in progress,
+    `Week 2026-W48 to date, as of Fri 27 Nov 15:00`."""
+    if week.complete:
+        return f"Week {week.label}: {day(week.monday)} – {day(week.local_sunday)}"
+    local = week.cutoff.astimezone(zone)
+    return f"Week {week.label} to date, as of {local:%a} {local.day} {local:%b} {local:%H:%M}"
+
+
+def reports_line(reports: int | None, teams: int) -> str:
+    """Who the coding target is for: `a team of 4`, or `23 reports across 2 teams`."""
+    if reports is None:
+        return "your team"
+    if teams > 1:
+        return f"{reports} reports across {teams} teams"
+    return f"a team of {reports}"
+
+
 def team_page(tw: TeamWeek, history: Sequence[TeamWeek], context: PageContext) -> str:
     """The team's weekly report: checklist, the four signals and the evidence behind them."""
     summary = tw.summary
@@ -423,12 +441,18 @@ def team_page(tw: TeamWeek, history: Sequence[TeamWeek], context: PageContext) -
         **_common(context, f"{tw.team.name} — week {tw.week.label}"),
         "tw": tw,
         "team_size": summary.get("team_size", len(tw.team.members)),
+        "week_line": week_line(tw.week, context.zone),
+        "reports_line": reports_line(
+            coding.get("reports", summary.get("team_size")), int(tw.extras.get("managed_teams") or 1)
+        ),
         "manager": tw.manager.display_name,
         "freshness": _freshness(context, tw.week),
         "unmapped": _unmapped(tw),
         "checklist": checklist_lights(summary),
         "coding": {
             "hours": _float(coding.get("hours")),
+            "expected_hours": _float(coding.get("expected_hours")),
+            "complete": tw.week.complete,
             "share": share,
             "target": target,
             "colour": _colour(coding.get("colour")),

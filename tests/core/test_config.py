@@ -120,3 +120,11 @@ def test_team_defaults_to_all_repos_and_projects() -> None:
     config = parse_config(data, "radar.toml")
     assert config.team_repos(config.teams[0]) == ["acme/churn-model", "acme/feature-store"]
     assert config.team_projects(config.teams[0]) == ["DS"]
+
+
+def test_schedule_defaults_to_friday_afternoon_and_rejects_an_impossible_cron() -> None:
+    assert parse_config({}).schedule.cron == "0 15 * * 5"
+    # Five fields, but no minute 99, hour 99 or weekday 9: refused here, not at `radar serve`.
+    assert problems({"schedule": {"cron": "99 99 * * 9"}}) == [
+        "schedule.cron: '99 99 * * 9' is not a valid cron expression (Bad minute)"
+    ]

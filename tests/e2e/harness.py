@@ -149,6 +149,8 @@ class Environment:
             {
                 "PREFECT_HOME": str(self.prefect_home),
                 "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                # Several radar processes start their temporary servers at once on 2 cores.
+                "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
                 "PREFECT_LOGGING_LEVEL": "INFO",
                 "REQUESTS_CA_BUNDLE": str(self.ca_bundle),
                 "GITHUB_TOKEN": GITHUB_TOKEN,

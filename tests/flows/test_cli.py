@@ -88,3 +88,40 @@ def test_report_needs_no_prefect(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--week", "0001-W01"], "radar: --week '0001-W01' is out of range"),
+        (
+            ["--week", "2026-W50", "--as-of", "2026-11-20T10:00"],
+            "radar: --week 2026-W50: week 2026-W50 has not started",
+        ),
+        (["--as-of", "Friday"], "radar: --as-of 'Friday' is not a date and time"),
+    ],
+)
+def test_bad_weeks_and_instants_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    config = write_workspace(tmp_path)
+    code, _, stderr = radar("report", "--config", str(config), *args)
+    assert code == 2
+    assert stderr.count("\n") == 1 and stderr.startswith(message), stderr
+
+
+def test_report_defaults_to_the_week_in_progress_and_takes_as_of(tmp_path: Path) -> None:
+    # The workspace's zone is Asia/Tbilisi (UTC+4): 2026-11-20T15:00 there is Friday 11:00 UTC of
+    # 2026-W47, which is then in progress.
+    config = write_workspace(tmp_path)
+    code, _, stderr = radar("report", "--config", str(config), "--as-of", "2026-11-20T15:00")
+    assert code == 0, stderr
+    document = json.loads((tmp_path / "out" / "2026-W47" / "metrics.json").read_text())
+    assert (document["week"], document["as_of"], document["complete"]) == (
+        "2026-W47",
+        "2026-11-20T11:00:00Z",
+        False,
+    )
+    # An explicit week that has ended is complete, as of its end (Monday 00:00 in Tbilisi).
+    code, _, stderr = radar("report", "--config", str(config), "--week", "2026-W46")
+    assert code == 0, stderr
+    document = json.loads((tmp_path / "out" / "2026-W46" / "metrics.json").read_text())
+    assert (document["as_of"], document["complete"]) == ("2026-11-15T20:00:00Z", True)

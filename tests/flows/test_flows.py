@@ -210,3 +210,25 @@ def test_dask_runner_gives_the_same_metrics_as_threads(tmp_path: Path) -> None:
     assert len(json.loads(by_threads)["teams"]) == 3
     assert by_dask == by_threads
     assert (tmp_path / "dask" / "out" / DEMO_WEEK / "forecasting.eml").exists()
+
+
+def test_run_and_report_write_identical_metrics_for_the_week_in_progress(tmp_path: Path) -> None:
+    # Thursday 19 Nov 2026 12:00 in the demo's zone is inside 2026-W47: the week in progress.
+    config = demo_workspace(tmp_path)
+    instant = "2026-11-19T12:00"
+    code, stdout, stderr = radar("run", "--config", str(config), "--offline", "--as-of", instant)
+    assert (code, stderr) == (0, ""), stdout
+    flow_text = (tmp_path / "out" / DEMO_WEEK / "metrics.json").read_bytes()
+    code, _, stderr = radar("report", "--config", str(config), "--as-of", instant)
+    assert (code, stderr) == (0, "")
+    assert (tmp_path / "out" / DEMO_WEEK / "metrics.json").read_bytes() == flow_text
+    document = json.loads(flow_text)
+    assert document["complete"] is False
+    # One team alone (--team) says exactly what the all-team run says about it.
+    code, _, stderr = radar("report", "--config", str(config), "--as-of", instant, "--team", "Data Platform")
+    assert (code, stderr) == (0, "")
+    alone = json.loads((tmp_path / "out" / DEMO_WEEK / "metrics.json").read_text("utf-8"))
+    assert alone["teams"] == [team for team in document["teams"] if team["team"] == "Data Platform"]
+    assert (
+        "to date, as of Thu 19 Nov 12:00" in (tmp_path / "out" / DEMO_WEEK / "data-platform.html").read_text()
+    )

@@ -129,7 +129,7 @@ def test_prefect_yaml_deploys_to_a_work_pool(
         assert done.returncode == 0 or "/workers/filter" in done.stdout + done.stderr
     assert weekly is not None and weekly["work_pool_name"] == "radar"
     [schedule] = [s["schedule"] for s in weekly["schedules"]]
-    assert (schedule["cron"], schedule["timezone"]) == ("0 8 * * 5", "Asia/Tbilisi")
+    assert (schedule["cron"], schedule["timezone"]) == ("0 15 * * 5", "Asia/Tbilisi")
     assert weekly["parameters"] == {"config_path": env["RADAR_CONFIG"]}
     quarterly = deployment(api, "radar-quarterly")
     assert quarterly is not None and quarterly["schedules"] == []

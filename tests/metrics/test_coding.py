@@ -37,7 +37,15 @@ def test_three_commits_make_two_sessions() -> None:
         [commit("a", "2026-11-17 09:00"), commit("b", "2026-11-17 10:30"), commit("c", "2026-11-17 15:00")],
     )
     result = coding({"commits": commits})
-    assert result == {"hours": 2.5, "share": 0.0625, "target": 0.40, "colour": "green"}
+    # Three reports (one team): target 40 %; a complete week expects 40 h x 5 / 5 = 40 h.
+    assert result == {
+        "hours": 2.5,
+        "share": 0.0625,
+        "target": 0.40,
+        "colour": "green",
+        "reports": 3,
+        "expected_hours": 40.0,
+    }
 
 
 def test_gap_of_exactly_two_hours_joins_and_one_minute_more_splits() -> None:
@@ -165,4 +173,11 @@ def test_share_is_capped_at_one() -> None:
 
 def test_empty_week() -> None:
     # No commits: 0 h is a measured 0 % (below every target), so green.
-    assert coding({}) == {"hours": 0.0, "share": 0.0, "target": 0.40, "colour": "green"}
+    assert coding({}) == {
+        "hours": 0.0,
+        "share": 0.0,
+        "target": 0.40,
+        "colour": "green",
+        "reports": 3,
+        "expected_hours": 40.0,
+    }

@@ -114,6 +114,22 @@ def test_escalations_per_category(scenario: dict) -> None:
         "escalation_rate": 0.5,
         "manager_involved": 3,
         "reasons": {"unspecified": 2},
+        "items": [
+            {
+                "key": "DS-1",
+                "at": "2026-11-17T10:00:00Z",
+                "kind": "label",
+                "by": "m1",
+                "reasons": ["unspecified"],
+            },
+            {
+                "key": "DS-4",
+                "at": "2026-11-20T12:00:00Z",
+                "kind": "mention",
+                "by": "m2",
+                "reasons": ["unspecified"],
+            },
+        ],
     }
     # Strategic: DS-2 active and escalated; mia never touched it.
     assert result["strategic"] == {
@@ -122,7 +138,17 @@ def test_escalations_per_category(scenario: dict) -> None:
         "escalation_rate": 1.0,
         "manager_involved": 0,
         "reasons": {"unspecified": 1},
+        "items": [
+            {
+                "key": "DS-2",
+                "at": "2026-11-18T09:00:00Z",
+                "kind": "status",
+                "by": "m2",
+                "reasons": ["unspecified"],
+            }
+        ],
     }
+    assert result["strategic_without_manager"] == ["DS-2"]
     # Implementation: DS-3, reason from its "stakeholder" label.
     assert result["implementation"] == {
         "active": 1,
@@ -130,6 +156,15 @@ def test_escalations_per_category(scenario: dict) -> None:
         "escalation_rate": 1.0,
         "manager_involved": 0,
         "reasons": {"stakeholder-misalignment": 1},
+        "items": [
+            {
+                "key": "DS-3",
+                "at": "2026-11-16T08:00:00Z",
+                "kind": "assign",
+                "by": "m1",
+                "reasons": ["stakeholder-misalignment"],
+            }
+        ],
     }
 
 
@@ -143,6 +178,7 @@ def test_decision_latency(scenario: dict) -> None:
         "median_hours": 6.0,
         "p90_hours": 6.0,
         "pending": [{"key": "DS-7", "age_hours": 304.0}],
+        "stale": {"count": 0, "oldest_age_hours": None},
     }
     # DS-2 entered Needs Decision Wed 09:00 and left it Thu 09:00 -> answered by the exit after 24 h.
     assert result["strategic"] == {
@@ -151,6 +187,7 @@ def test_decision_latency(scenario: dict) -> None:
         "median_hours": 24.0,
         "p90_hours": 24.0,
         "pending": [],
+        "stale": {"count": 0, "oldest_age_hours": None},
     }
     # DS-3 assigned Mon 16 Nov 08:00, still open at Mon 23 Nov 00:00 -> 160 h pending.
     assert result["implementation"] == {
@@ -159,6 +196,7 @@ def test_decision_latency(scenario: dict) -> None:
         "median_hours": None,
         "p90_hours": None,
         "pending": [{"key": "DS-3", "age_hours": 160.0}],
+        "stale": {"count": 0, "oldest_age_hours": None},
     }
     # Longest wait: 160 h pending -> red.
     assert result["colour"] == "red"
@@ -169,12 +207,14 @@ def test_checklist(scenario: dict) -> None:
     assert [(light["item"], light["colour"]) for light in lights] == [
         ("coding", "green"),  # no commits: 0 %
         ("reviews", "green"),  # nothing merged, nothing waiting
-        ("tactical_ownership", "red"),  # 50 % > 2 x 10 %
+        ("tactical_ownership", "grey"),  # 50 % > 2 x 10 %, but 4 active < min_sample 5: too few
         ("strategic_involvement", "red"),  # 0 of 1 strategic issues involve mia
         ("decisions", "red"),
     ]
     assert all(light["next_step"] for light in lights if light["colour"] in ("red", "yellow"))
     assert all(light["next_step"] is None for light in lights if light["colour"] in ("green", "grey"))
+    # too_few: 4 active tactical issues (0 < 4 < 5); no PR merged (0 is not "too few", it is none).
+    assert [light["too_few"] for light in lights] == [False, False, True, False, False]
 
 
 def test_comment_answers_a_status_request_before_the_exit() -> None:

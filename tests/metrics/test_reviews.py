@@ -157,13 +157,19 @@ def test_waiting_colour_edges(requested: str, age: float, colour: str) -> None:
     assert result["colour"] == colour
 
 
-@pytest.mark.parametrize(("reviewed", "merged", "colour"), [(0, 4, "green"), (1, 4, "yellow"), (2, 4, "red")])
+@pytest.mark.parametrize(
+    ("reviewed", "merged", "colour"),
+    [(0, 8, "green"), (1, 8, "green"), (2, 8, "yellow"), (3, 8, "yellow"), (4, 8, "red"), (3, 4, "green")],
+)
 def test_share_colour_edges(reviewed: int, merged: int, colour: str) -> None:
-    # 0/4 = 0 % green; 1/4 = 25 % yellow (from 25 %); 2/4 = 50 % red (from 50 %).
+    # 0/8 = 0 % and 1/8 = 12.5 % green; 2/8 = 25 % yellow (from 25 %), 3/8 = 37.5 % yellow;
+    # 4/8 = 50 % red (from 50 %).  3/4 = 75 % would be red, but 4 merged PRs < min_sample 5: the
+    # share is grey, and the review colour is the worse of grey and nothing waiting (green): green.
     prs = frame("pull_requests", [pr(n, "m1-gh", merged="2026-11-18 10:00") for n in range(1, merged + 1)])
     reviews = frame("reviews", [review(n, n, "mia-gh", "2026-11-17 10:00") for n in range(1, reviewed + 1)])
     result = reviews_of({"pull_requests": prs, "reviews": reviews})
     assert result["colour"] == colour
+    assert result["manager_review_share"] == reviewed / merged
 
 
 def test_request_answered_after_week_end_still_waits() -> None:

@@ -127,7 +127,7 @@ def test_grey_week_with_nulls_reads_as_no_data(team_week: TeamWeekFactory, conte
     html = team_page(tw, [tw], context)
     assert lights(html)[:5] == ["grey"] * 5
     assert "Next step:" not in html
-    assert "No coding data for this week." in html and "You spent" not in html
+    assert "No working day of this week has begun yet." in html and "You spent" not in html
     assert "No coding sessions this week." in html
     assert "Nothing waits on your review" in html
     assert "No decision requests are waiting on you" in html
