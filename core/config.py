@@ -337,6 +337,20 @@ class Runner(Section):
         return delays
 
 
+class SlackSettings(Section):
+    """[slack]: an incoming webhook (a secret reference) for every team's Block Kit summary."""
+
+    webhook: SecretRef | None = None
+
+
+class Digest(Section):
+    """[[digests]]: the comparison of some teams (default: all), mailed once a week."""
+
+    name: str = Field(min_length=1)
+    email_to: list[str] = Field(min_length=1)
+    teams: list[str] | None = None
+
+
 class Person(Section):
     id: str = Field(min_length=1)
     name: str | None = None
@@ -356,6 +370,7 @@ class Team(Section):
     email_to: list[EmailAddress] = []
     repos: list[str] | None = None
     jira_projects: list[str] | None = None
+    slack_webhook: SecretRef | None = None
 
 
 class Config(Section):
@@ -373,6 +388,8 @@ class Config(Section):
     email: EmailSettings | None = None
     schedule: Schedule = Schedule()
     runner: Runner = Runner()
+    slack: SlackSettings | None = None
+    digests: list[Digest] = []
     people: list[Person] = []
     teams: list[Team] = []
 
@@ -461,6 +478,16 @@ class Config(Section):
             projects += [p for p in team.jira_projects or [] if p not in projects]
         return projects
 
+    def team_webhook(self, team: Team) -> str | None:
+        """The Slack webhook reference for `team`: its own, else [slack] webhook, else none."""
+        return team.slack_webhook or (self.slack.webhook if self.slack else None)
+
+    def digest_teams(self, digest: Digest) -> list[Team]:
+        """A digest's teams in config order (every team when it names none)."""
+        if digest.teams is None:
+            return list(self.teams)
+        return [team for team in self.teams if team.name in digest.teams]
+
     def problems(self) -> list[str]:
         """Cross-reference checks that pydantic cannot express field by field."""
         return cross_reference_problems(self.model_dump(by_alias=True))
@@ -511,6 +538,19 @@ def cross_reference_problems(data: dict[str, Any]) -> list[str]:
                 )
             elif member in members[:j]:
                 found.append(f"{where}.members[{j}]: '{member}' is listed twice")
+    digests = data.get("digests") or []
+    seen: set[str] = set()
+    for i, digest in enumerate(digests if isinstance(digests, list) else []):
+        if not isinstance(digest, dict):
+            continue
+        if isinstance(digest.get("name"), str):
+            if digest["name"] in seen:
+                found.append(f"digests[{i}].name: '{digest['name']}' is used by another digest")
+            seen.add(digest["name"])
+        chosen = digest.get("teams") or []
+        for j, team_name in enumerate(chosen if isinstance(chosen, list) else []):
+            if isinstance(team_name, str) and team_name not in names:
+                found.append(f"digests[{i}].teams[{j}]: '{team_name}' is not in [[teams]]")
     return found
 
 

@@ -181,6 +181,7 @@ def report(
 ) -> None:
     """Write pages and metrics.json from the store (no network, no Prefect)."""
     from flows.outputs import freshness, write_range, write_week
+    from flows.source_health import team_problems
 
     cfg = read_config(config)
     period = parse_period(cfg, week, first, last, as_of)
@@ -189,7 +190,8 @@ def report(
         tables = Store(cfg.store_path).scan_all()
         fresh = freshness(cfg)
         if isinstance(period, Week):
-            output = write_week(cfg, tables, period, teams, fresh, datetime.now(UTC))
+            problems = team_problems(cfg, teams)  # sources never synced: grey, with the reason
+            output = write_week(cfg, tables, period, teams, fresh, datetime.now(UTC), problems)
             typer.echo(f"week {output.week.label}: {output.metrics_path}")
             for page in output.pages.values():
                 typer.echo(f"  {page}")
@@ -234,6 +236,10 @@ def run(
     email: Annotated[
         bool, typer.Option("--email/--no-email", help="Range runs: send each team its trend page.")
     ] = False,
+    resend: Annotated[
+        bool,
+        typer.Option("--resend", help="Send again what this week's deliveries.json shows as delivered."),
+    ] = False,
 ) -> None:
     """Sync, report and send each team its page (a range run with --from/--to)."""
     cfg = read_config(config)
@@ -249,6 +255,7 @@ def run(
                 offline=offline,
                 team=team,
                 as_of=period.cutoff.isoformat(),
+                resend=resend,
             )
             typer.echo(f"week {result['week']}: {result['folder']}")
         else:

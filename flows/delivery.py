@@ -34,12 +34,13 @@ SMTP_TIMEOUT_SECONDS = 30
 class DeliveryError(Exception):
     """A team's message could not be delivered to at least one of its recipients."""
 
-    def __init__(self, team: str, addresses: Sequence[str], reason: str) -> None:
+    def __init__(self, team: str, addresses: Sequence[str], reason: str, kind: str = "team") -> None:
         self.team = team
         self.addresses = list(addresses)
         self.reason = reason
+        self.kind = kind  # "team" or "digest"
         where = ", ".join(self.addresses) or "no recipient"
-        super().__init__(f"team {one_line(team)!r}: not delivered to {where} ({one_line(reason)})")
+        super().__init__(f"{kind} {one_line(team)!r}: not delivered to {where} ({one_line(reason)})")
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,8 @@ def check_address(address: str) -> str:
 def build_message(
     message: WeeklyMessage, sender: str, recipients: Sequence[str], attachment_name: str
 ) -> EmailMessage:
-    """multipart/mixed( multipart/alternative(text, html), the page as an attachment )."""
+    """multipart/mixed( multipart/alternative( text, multipart/related(html, PNGs) ), the page
+    as an attachment ); without images the html part stands alone."""
     email = EmailMessage()
     # The subject is already one line; `one_line` again so no caller can add a header.
     email["Subject"] = one_line(message.subject).replace("=?", "= ?")
@@ -70,7 +72,20 @@ def build_message(
     email["Message-ID"] = make_msgid(domain=_domain(sender))
     email.set_content(message.text, subtype="plain", charset="utf-8")
     email.add_alternative(message.html, subtype="html", charset="utf-8")
-    email.add_attachment(message.html, subtype="html", charset="utf-8", filename=attachment_name)
+    if message.images:
+        html_part = email.get_payload()[1]  # type: ignore[index]
+        assert isinstance(html_part, EmailMessage)
+        for image in message.images:
+            html_part.add_related(
+                image.png,
+                maintype="image",
+                subtype="png",
+                cid=f"<{image.cid}>",
+                filename=image.filename,
+                disposition="inline",
+            )
+    page = message.html if message.page is None else message.page
+    email.add_attachment(page, subtype="html", charset="utf-8", filename=attachment_name)
     return email
 
 

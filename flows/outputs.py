@@ -80,10 +80,22 @@ def allowed_hosts(config: Config) -> list[str]:
     return sorted(link_hosts(config))
 
 
+DEFINITIONS_PAGE = "definitions.html"
+
+
 def readme_url() -> str | None:
-    """The README beside the installed code ("how the numbers are computed"), when it is there."""
-    path = Path(__file__).resolve().parents[1] / "README.md"
-    return path.as_uri() if path.exists() else None
+    """Where pages send a reader for every definition: `definitions.html` beside them (a relative
+    link that works in any copy of the folder and in mail; never a file:// URL)."""
+    return DEFINITIONS_PAGE
+
+
+def write_definitions(folder: Path, context: Any) -> Path:
+    """`definitions.html` in `folder`: how the numbers are computed, in full."""
+    from reports.render import definitions_page
+
+    path = folder / DEFINITIONS_PAGE
+    atomic_write_bytes(path, definitions_page(context).encode("utf-8"))
+    return path
 
 
 def freshness(config: Config) -> dict[str, datetime | None]:
@@ -145,17 +157,22 @@ def write_week_files(
     histories: Mapping[str, list[TeamWeek]],
     fresh: Mapping[str, datetime | None] | None = None,
     generated_at: datetime | None = None,
+    problems: Mapping[str, Mapping[str, str]] | None = None,
 ) -> WeekOutput:
     """Write one week's metrics.json, team pages and index page from the teams' histories.
 
     `histories` maps each team name (in config order) to its TeamWeeks, oldest first, ending
-    with `week`.
+    with `week`. `problems` (team -> source -> reason) greys the lights of sources that never
+    synced or failed in this run on the pages and in `team_weeks`; metrics.json stays the metrics.
     """
+    from reports.health import mark_incomplete
     from reports.render import comparison_page, team_page
     from reports.slug import unique_slugs
 
     context = page_context(config, fresh, generated_at or datetime.now(UTC))
-    results = [history[-1] for history in histories.values()]
+    measured = [history[-1] for history in histories.values()]
+    problems = problems or {}
+    results = [mark_incomplete(tw, problems.get(tw.team.name, {})) for tw in measured]
     slugs = unique_slugs([team.name for team in config.teams])
     folder = config.output_path / week.label
     folder.mkdir(parents=True, exist_ok=True)
@@ -165,16 +182,17 @@ def write_week_files(
     pages: dict[str, Path] = {}
     html: dict[str, str] = {}
     files: dict[Path, bytes] = {}
-    for name, history in histories.items():
-        html[name] = team_page(history[-1], history, context)
+    for (name, history), shown in zip(histories.items(), results, strict=True):
+        html[name] = team_page(shown, [*history[:-1], shown], context)
         pages[name] = folder / f"{slugs[name]}.html"
         files[pages[name]] = html[name].encode("utf-8")
     chosen = {name: slugs[name] for name in histories}
     index_path = folder / "index.html"
     files[index_path] = comparison_page(week, results, chosen, context).encode("utf-8")
+    write_definitions(folder, context)
     # Written as a set, metrics.json last: a full disk leaves the week's old files, never a
     # metrics.json without its pages.
-    files[metrics_path] = metrics_json(week, results).encode("utf-8")
+    files[metrics_path] = metrics_json(week, measured).encode("utf-8")
     atomic_write_set(files)
     log.info("wrote %s: metrics.json, %d team pages and index.html", folder, len(pages))
     return WeekOutput(week, folder, metrics_path, index_path, pages, chosen, results, html)
@@ -187,9 +205,12 @@ def write_week(
     teams: Sequence[Team] | None = None,
     fresh: Mapping[str, datetime | None] | None = None,
     generated_at: datetime | None = None,
+    problems: Mapping[str, Mapping[str, str]] | None = None,
 ) -> WeekOutput:
     """Compute and write one week for the chosen teams (all by default)."""
-    return write_week_files(config, week, histories(tables, config, week, teams), fresh, generated_at)
+    return write_week_files(
+        config, week, histories(tables, config, week, teams), fresh, generated_at, problems
+    )
 
 
 def range_folder_name(weeks: Sequence[Week]) -> str:
@@ -276,5 +297,6 @@ def write_trend_pages(
     for name, team_series in series.items():
         pages[name] = folder / f"{slugs[name]}.html"
         atomic_write_bytes(pages[name], trend_page(team_series, context).encode("utf-8"))
+    write_definitions(folder, context)
     log.info("wrote %d trend pages to %s", len(pages), folder)
     return folder, pages

@@ -12,7 +12,7 @@ that failed.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -28,6 +28,7 @@ from core.secrets import install_log_scrubbing
 from core.state import SyncState
 from core.store import Store
 from flows.runners import task_runner
+from flows.source_health import SyncFailure
 
 SYNC_RETRIES = 2
 SYNC_RETRY_DELAYS = [30.0, 120.0]  # seconds; the connectors already retried within the request
@@ -36,9 +37,10 @@ SYNC_RETRY_DELAYS = [30.0, 120.0]  # seconds; the connectors already retried wit
 class SyncFailed(Exception):
     """One or more repos/projects failed; the message names each with its reason."""
 
-    def __init__(self, failures: list[str]) -> None:
-        self.failures = failures
-        super().__init__(f"sync failed for {len(failures)} source(s): " + "; ".join(failures))
+    def __init__(self, failures: Sequence[SyncFailure | str]) -> None:
+        self.failures = list(failures)
+        lines = [str(f) for f in self.failures]
+        super().__init__(f"sync failed for {len(lines)} source(s): " + "; ".join(lines))
 
 
 def only_transient(task: Any, task_run: Any, state: State[Any]) -> bool:
@@ -146,9 +148,9 @@ def with_retry_budget(sync_task: Any, config: Config) -> Any:
     return sync_task.with_options(retries=retries, retry_delay_seconds=delays[: max(retries, 1)])
 
 
-def run_sync(config: Config, since: date | datetime | None = None, runner: Any = None) -> list[str]:
+def run_sync(config: Config, since: date | datetime | None = None, runner: Any = None) -> list[SyncFailure]:
     """Sync every repo and project on `runner` (default: a new one from [runner]); returns one
-    line per failed repo/project."""
+    SyncFailure per failed repo/project (its str is the line for the log and stderr)."""
     install_log_scrubbing()  # no secret in any log line, Prefect's API and console handlers included
     BREAKERS.reset()  # every run gives each host a fresh chance
     logger = get_run_logger()
@@ -167,9 +169,9 @@ def run_sync(config: Config, since: date | datetime | None = None, runner: Any =
         if repos
         else None
     )
-    jira: list[tuple[str, PrefectFuture[Any]]] = [
+    jira: list[tuple[tuple[str, str], PrefectFuture[Any]]] = [
         (
-            f"jira {p}",
+            ("jira", p),
             runner.submit(
                 with_retry_budget(sync_project, config),
                 parameters={"config": config, "project": p, "since": start},
@@ -180,7 +182,7 @@ def run_sync(config: Config, since: date | datetime | None = None, runner: Any =
     unchanged = _unchanged_repos(probe)
     futures = [
         (
-            f"github {repo}",
+            ("github", repo),
             runner.submit(
                 with_retry_budget(sync_repo, config),
                 parameters={"config": config, "repo": repo, "since": start},
@@ -190,9 +192,13 @@ def run_sync(config: Config, since: date | datetime | None = None, runner: Any =
         if repo not in unchanged
     ] + jira
     wait([future for _, future in futures])
-    failures = [f"{label}: {_reason(f.state)}" for label, f in futures if not f.state.is_completed()]
-    for line in failures:
-        logger.error("sync failed: %s", line)
+    failures = [
+        SyncFailure(service, name, _reason(f.state))
+        for (service, name), f in futures
+        if not f.state.is_completed()
+    ]
+    for failure in failures:
+        logger.error("sync failed: %s", failure)
     return failures
 
 

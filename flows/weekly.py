@@ -3,7 +3,7 @@ message, and publish a checklist summary and page links as Prefect artifacts."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,33 +11,31 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import PrefectFuture, wait
 
 from core.config import Config, Team, load_config
 from core.store import Store
 from core.weeks import Week, week_in_progress
-from flows.delivery import (
-    Delivery,
-    DeliveryError,
-    build_message,
-    default_sender,
-    email_credentials,
-    send,
-    write_eml,
-)
+from flows.channels import EmailJob, Job, SlackJob, deliver_jobs
+from flows.ledger import Ledger
 from flows.outputs import (
     Tables,
     WeekOutput,
     allowed_hosts,
     freshness,
     histories,
+    page_context,
     select_teams,
     write_week_files,
 )
 from flows.runners import task_runner
-from flows.sync import run_sync
+from flows.source_health import team_problems
+from flows.sync import SyncFailure, run_sync
 from metrics.result import TeamWeek
+from reports.digest import digest_rows, digest_slug, digest_subject, digest_text
 from reports.email import WeeklyMessage, weekly_message
+from reports.mail import digest_mail, team_mail
+from reports.render import PageContext, comparison_page
+from reports.slack import team_blocks
 
 CHECKLIST_ITEMS = ("coding", "reviews", "tactical_ownership", "strategic_involvement", "decisions")
 _LIGHTS = {"green": "🟢 green", "yellow": "🟡 yellow", "red": "🔴 red", "grey": "⚪ grey"}
@@ -61,73 +59,75 @@ def compute_histories(
     return histories(tables, config, week, teams)
 
 
-@task(name="deliver-team-message", cache_policy=NO_CACHE, task_run_name="deliver {team_name}")
-def deliver_team(config: Config, team_name: str, content: WeeklyMessage, slug: str, folder: str) -> Delivery:
-    """Send one team its message, or write it as `<slug>.eml` beside the page without [email].
-
-    Not retried: a retry after a partial send would mail some recipients twice.
-    """
-    logger = get_run_logger()
-    team = select_teams(config, team_name)[0]
-    try:
-        email = build_message(content, default_sender(config), team.email_to, f"{slug}.html")
-    except ValueError as error:
-        raise DeliveryError(team.name, team.email_to, str(error)) from None
-    if config.email is None:
-        path = write_eml(email, Path(folder) / f"{slug}.eml")
-        logger.info("no [email] in the config: wrote the message for %s to %s", team.name, path)
-        return Delivery(team.name, list(team.email_to), path)
-    if not team.email_to:
-        logger.warning("team %r has no email_to: nothing sent", team.name)
-        return Delivery(team.name, [])
-    send(email, email_credentials(config.email), team.name, team.email_to)
-    logger.info("sent the message for %s to %s", team.name, ", ".join(team.email_to))
-    return Delivery(team.name, list(team.email_to))
-
-
 def deliver_all(
-    config: Config, messages: Sequence[tuple[str, WeeklyMessage, str, Path]], runner: Any
+    config: Config,
+    messages: Sequence[tuple[str, WeeklyMessage, str, Path]],
+    runner: Any,
+    ledger: Ledger | None = None,
+    resend: bool = False,
 ) -> list[str]:
-    """Every team's message (team name, content, slug, folder), one task per team; returns one
-    line per failed delivery. A failure never stops the other teams."""
-    logger = get_run_logger()
-    futures: list[tuple[str, PrefectFuture[Any]]] = []
-    for name, content, slug, folder in messages:
-        parameters = {
-            "config": config,
-            "team_name": name,
-            "content": content,
-            "slug": slug,
-            "folder": str(folder),
-        }
-        futures.append((name, runner.submit(deliver_team, parameters=parameters)))
-    wait([future for _, future in futures])
-    failures = []
-    for name, future in futures:
-        if future.state.is_completed():
-            continue
-        error = future.state.result(raise_on_failure=False)
-        line = (
-            str(error)
-            if isinstance(error, DeliveryError)
-            else f"team {name!r}: {type(error).__name__}: {error}"
-        )
-        logger.error("delivery failed: %s", line)
-        failures.append(line)
-    return failures
-
-
-def weekly_messages(config: Config, output: WeekOutput) -> list[tuple[str, WeeklyMessage, str, Path]]:
-    hosts = allowed_hosts(config)
-    return [
-        (
-            tw.team.name,
-            weekly_message(tw, output.html[tw.team.name], hosts),
-            output.slugs[tw.team.name],
-            output.folder,
-        )
-        for tw in output.team_weeks
+    """Every team's message (team name, content, slug, folder) to its `email_to`, one task per
+    team; returns one line per failed delivery. A failure never stops the other teams."""
+    jobs = [
+        EmailJob("team", name, content, list(select_teams(config, name)[0].email_to), slug, str(folder))
+        for name, content, slug, folder in messages
     ]
+    return deliver_jobs(config, jobs, runner, ledger, resend)
+
+
+def slack_jobs(config: Config, output: WeekOutput) -> list[SlackJob]:
+    """A Block Kit summary for each team with a webhook (its own, else [slack] webhook)."""
+    hosts = allowed_hosts(config)
+    jobs = []
+    for tw in output.team_weeks:
+        reference = config.team_webhook(tw.team)
+        if reference is not None:
+            jobs.append(SlackJob("team", tw.team.name, team_blocks(tw, hosts), reference))
+    return jobs
+
+
+def digest_jobs(
+    config: Config, output: WeekOutput, histories: Mapping[str, Sequence[TeamWeek]], context: PageContext
+) -> list[EmailJob]:
+    """One message per [[digests]] entry: its teams' comparison with changes and streaks, the
+    comparison page of those teams attached. A digest whose teams are not all in this run
+    (`--team`) is left for a run of every team, so it is never sent incomplete."""
+    logger = get_run_logger()
+    shown = {tw.team.name: tw for tw in output.team_weeks}
+    jobs = []
+    for digest in config.digests:
+        teams = [team.name for team in config.digest_teams(digest)]
+        if any(name not in shown for name in teams):
+            logger.info("digest %r: not every one of its teams is in this run; not sent", digest.name)
+            continue
+        slug = digest_slug(digest.name)
+        rows = digest_rows({name: [*histories[name][:-1], shown[name]] for name in teams})
+        page = comparison_page(
+            output.week, [shown[name] for name in teams], {n: output.slugs[n] for n in teams}, context
+        )
+        mail = digest_mail(digest.name, rows, output.week.label, context, f"{slug}.html")
+        content = WeeklyMessage(
+            digest_subject(digest.name, output.week.label, rows),
+            mail.html,
+            digest_text(digest.name, output.week.label, rows),
+            mail.images,
+            page,
+        )
+        jobs.append(EmailJob("digest", digest.name, content, list(digest.email_to), slug, str(output.folder)))
+    return jobs
+
+
+def weekly_messages(
+    config: Config, output: WeekOutput, histories: Mapping[str, Sequence[TeamWeek]], context: PageContext
+) -> list[tuple[str, WeeklyMessage, str, Path]]:
+    """Each team's message: the mail version of its page (charts as PNGs), the page attached."""
+    hosts = allowed_hosts(config)
+    messages = []
+    for tw in output.team_weeks:
+        name, slug = tw.team.name, output.slugs[tw.team.name]
+        mail = team_mail(tw, [*histories[name][:-1], tw], context, f"{slug}.html")
+        messages.append((name, weekly_message(tw, output.html[name], hosts, mail), slug, output.folder))
+    return messages
 
 
 def resolve_week(config: Config, week: str | None, now: datetime, as_of: str | None = None) -> Week:
@@ -195,8 +195,11 @@ def weekly_report(
     offline: bool = False,
     team: str | None = None,
     as_of: str | None = None,
+    resend: bool = False,
 ) -> dict[str, Any]:
-    """Sync (unless offline), report every team's week, send each team its page.
+    """Sync (unless offline), report every team's week, send each team its page (email, Slack)
+    and each digest its comparison; what the week's ledger shows as delivered is not sent again
+    unless `resend`.
 
     The week defaults to the week in progress in the config's time zone, as of the moment the
     run starts (a scheduled Friday 15:00 run reports Monday to Friday 15:00 of this week).
@@ -210,13 +213,26 @@ def weekly_report(
         "weekly report for %s, %d team(s)%s", the_week.label, len(teams), " (offline)" if offline else ""
     )
     failures: list[str] = []
+    sync_failures: list[SyncFailure] = []
     with task_runner(config) as runner:
         if not offline:
-            failures += [f"sync {line}" for line in run_sync(config, runner=runner)]
+            sync_failures = run_sync(config, runner=runner)
+            failures += [f"sync {failure}" for failure in sync_failures]
         tables = Store(config.store_path).read_all()
         histories = compute_histories(config, tables, the_week, teams)
-        output = write_week_files(config, the_week, histories, freshness(config), now)
-        failures += deliver_all(config, weekly_messages(config, output), runner)
+        problems = team_problems(config, teams, sync_failures)
+        for name, reasons in problems.items():
+            logger.warning("team %r: data incomplete: %s", name, "; ".join(reasons.values()))
+        fresh = freshness(config)
+        output = write_week_files(config, the_week, histories, fresh, now, problems)
+        context = page_context(config, fresh, now)
+        jobs: list[Job] = [
+            EmailJob("team", name, content, list(select_teams(config, name)[0].email_to), slug, str(folder))
+            for name, content, slug, folder in weekly_messages(config, output, histories, context)
+        ]
+        jobs += slack_jobs(config, output)
+        jobs += digest_jobs(config, output, histories, context)
+        failures += deliver_jobs(config, jobs, runner, Ledger(output.folder), resend)
     publish_artifacts(output)
     logger.info("pages in %s", output.folder)
     if failures:

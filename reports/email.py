@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from metrics.result import TeamWeek
+from reports.health import checklist_of, incomplete_reasons
+from reports.mail import DEFINITIONS, InlineImage, MailBody
 from reports.render import (
     CATEGORIES,
     CHECKLIST_TITLES,
@@ -23,9 +25,14 @@ _SPACES = re.compile(r"\s+")
 
 @dataclass(frozen=True)
 class WeeklyMessage:
+    """A message's content. `html` is the HTML body; `images` are the PNGs it references as
+    `cid:` (multipart/related); `page` is attached as a file (the body itself when None)."""
+
     subject: str
     html: str
     text: str
+    images: tuple[InlineImage, ...] = ()
+    page: str | None = None
 
 
 def one_line(value: object) -> str:
@@ -36,13 +43,22 @@ def one_line(value: object) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def subject_words(colours: Collection[str], incomplete: bool) -> str:
+    """The lights in words for a subject; with incomplete data never "all green" (SPEC §7)."""
+    words = lights_in_words(colours)
+    if not incomplete:
+        return words
+    return "data incomplete" + (f", {words}" if words not in ("all green", "no data") else "")
+
+
 def weekly_subject(team_week: TeamWeek) -> str:
     """`Delegation radar — <team> — week <ISO week>: 2 red, 1 yellow`, always one line."""
-    colours = [light["colour"] for light in checklist_lights(team_week.summary)]
+    colours = [light["colour"] for light in checklist_lights({"checklist": checklist_of(team_week)})]
     # `=?...?=` would be decoded as an RFC 2047 encoded word by mail libraries and clients,
     # smuggling a line break back in: break the opening sequence.
     team = one_line(team_week.team.name).replace("=?", "= ?") or "(unnamed team)"
-    return f"{SUBJECT_PREFIX} — {team} — week {team_week.week.label}: {lights_in_words(colours)}"
+    words = subject_words(colours, bool(incomplete_reasons(team_week)))
+    return f"{SUBJECT_PREFIX} — {team} — week {team_week.week.label}: {words}"
 
 
 def _number(value: Any, unit: str) -> str:
@@ -61,17 +77,21 @@ def weekly_text(team_week: TeamWeek, allowed_hosts: Collection[str] = ()) -> str
     summary = team_week.summary
     coding = summary.get("coding") or {}
     reviews = summary.get("reviews") or {}
+    incomplete = incomplete_reasons(team_week)
     lines = [
         f"Delegation radar — {one_line(team_week.team.name)} — week {team_week.week.label}",
         f"Manager: {one_line(team_week.manager.display_name)} · team size {summary.get('team_size')}",
         f"{team_week.week.monday:%a %d %b %Y} – {team_week.week.local_sunday:%a %d %b %Y}",
         "",
+        *(["Data incomplete: " + one_line("; ".join(incomplete)), ""] if incomplete else []),
         "Friday checklist",
     ]
     for light in checklist_lights(summary):
         lines.append(f"  [{light['word']}] {light['title']}")
         if light["next_step"]:
             lines.append(f"      Next step: {one_line(light['next_step'])}")
+        if light["reason"]:
+            lines.append(f"      Not judged: {one_line(light['reason'])}")
     lines += [
         "",
         f"Coding share: {_number(coding.get('share'), '%')} ({_number(coding.get('hours'), 'h')}), "
@@ -99,13 +119,24 @@ def weekly_text(team_week: TeamWeek, allowed_hosts: Collection[str] = ()) -> str
                 f"  {one_line(row.get('key'))} ({category}) {one_line(row.get('summary'))} "
                 f"— waiting {_number(row.get('age_hours'), 'h')}" + (f" <{link}>" if link else "")
             )
-    lines += ["", "The full report is attached and shown in the HTML part of this message."]
+    lines += ["", "How the numbers are computed"]
+    lines += [f"  {term}: {text}" for term, text in DEFINITIONS]
+    lines += [
+        "",
+        "The full report is attached; every definition is in definitions.html beside the report pages.",
+    ]
     return "\n".join(lines) + "\n"
 
 
-def weekly_message(team_week: TeamWeek, html: str, allowed_hosts: Collection[str] = ()) -> WeeklyMessage:
-    """The message for one team's week; `html` is the rendered team page."""
-    return WeeklyMessage(weekly_subject(team_week), html, weekly_text(team_week, allowed_hosts))
+def weekly_message(
+    team_week: TeamWeek, html: str, allowed_hosts: Collection[str] = (), mail: MailBody | None = None
+) -> WeeklyMessage:
+    """The message for one team's week; `html` is the rendered team page (attached), `mail` its
+    mail version (the HTML body; without it the page itself is the body)."""
+    subject, text = weekly_subject(team_week), weekly_text(team_week, allowed_hosts)
+    if mail is None:
+        return WeeklyMessage(subject, html, text)
+    return WeeklyMessage(subject, mail.html, text, mail.images, html)
 
 
 __all__ = ["CHECKLIST_TITLES", "WeeklyMessage", "lights_in_words", "one_line", "weekly_message"]

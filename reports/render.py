@@ -286,6 +286,7 @@ def checklist_lights(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
         else:
             step = None
         icon, word = LIGHTS[colour]
+        reason = entry.get("reason") if colour == "grey" and isinstance(entry.get("reason"), str) else None
         lights.append(
             {
                 "item": item,
@@ -295,6 +296,7 @@ def checklist_lights(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "word": word,
                 "rank": 3 - SEVERITY[colour],
                 "next_step": step,
+                "reason": reason,
             }
         )
     return lights
@@ -596,3 +598,12 @@ def trend_page(team_weeks: Sequence[TeamWeek], context: PageContext) -> str:
         "freshness": _freshness(context, last.week) if last else [],
     }
     return environment().get_template("trend.html").render(view)
+
+
+def definitions_page(context: PageContext) -> str:
+    """`definitions.html`: how every number and colour is computed (linked from every page)."""
+    return (
+        environment()
+        .get_template("definitions.html")
+        .render(_common(context, "How the numbers are computed"))
+    )

@@ -91,13 +91,13 @@ def test_each_team_gets_its_own_message(tmp_path: Path, smtp: tuple[Mailbox, int
         assert str(message["From"]) == f"Delegation Radar <{SENDER}>"
         assert str(message["Subject"]).startswith(f"Delegation radar — {team} — week {WEEK}")
         body, attachment = message.iter_parts()
-        text, html = body.iter_parts()
-        assert (body.get_content_type(), text.get_content_type(), html.get_content_type()) == (
-            "multipart/alternative", "text/plain", "text/html",
+        text, related = body.iter_parts()
+        assert (body.get_content_type(), text.get_content_type(), related.get_content_type()) == (
+            "multipart/alternative", "text/plain", "multipart/related",
         )  # fmt: skip
         assert f"week {WEEK}" in text.get_content()
         page = (tmp_path / "out" / WEEK / f"{slug}.html").read_text("utf-8")
-        assert html.get_content().replace("\r\n", "\n") == page
+        assert attachment.get_content().replace("\r\n", "\n") == page  # the mail body is in test_mail.py
         assert attachment.get_filename() == f"{slug}.html"
         assert attachment.get_content_disposition() == "attachment"
         other = TEAM_B if team == TEAM_A else TEAM_A

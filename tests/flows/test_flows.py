@@ -70,7 +70,10 @@ def test_weekly_offline_writes_pages_eml_and_artifacts(tmp_path: Path) -> None:
     assert (code, stderr) == (0, ""), stdout
     folder = tmp_path / "out" / DEMO_WEEK
     slugs = sorted(DEMO_TEAMS.values())
-    expected = ["index.html", "metrics.json", *(f"{s}.eml" for s in slugs), *(f"{s}.html" for s in slugs)]
+    expected = [
+        "index.html", "metrics.json", "definitions.html", "deliveries.json",
+        *(f"{s}.eml" for s in slugs), *(f"{s}.html" for s in slugs),
+    ]  # fmt: skip
     assert sorted(p.name for p in folder.iterdir()) == sorted(expected)
     for team, slug in DEMO_TEAMS.items():
         message = email.message_from_bytes((folder / f"{slug}.eml").read_bytes(), policy=email.policy.default)
@@ -79,7 +82,7 @@ def test_weekly_offline_writes_pages_eml_and_artifacts(tmp_path: Path) -> None:
         assert message.get_content_type() == "multipart/mixed"
         body, attachment = message.iter_parts()
         assert body.get_content_type() == "multipart/alternative"
-        assert [p.get_content_type() for p in body.iter_parts()] == ["text/plain", "text/html"]
+        assert [p.get_content_type() for p in body.iter_parts()] == ["text/plain", "multipart/related"]
         assert attachment.get_filename() == f"{slug}.html"
         page = (folder / f"{slug}.html").read_text("utf-8")
         assert attachment.get_content().replace("\r\n", "\n") == page
@@ -99,7 +102,10 @@ def test_quarterly_review_writes_weeks_and_trend_pages(tmp_path: Path) -> None:
     assert (code, stderr) == (0, ""), stdout
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == ["2026-W45", "2026-W45_2026-W47", "2026-W46", "2026-W47"]
-    assert [p.name for p in (out / "2026-W45_2026-W47").iterdir()] == ["forecasting.html"]
+    assert sorted(p.name for p in (out / "2026-W45_2026-W47").iterdir()) == [
+        "definitions.html",
+        "forecasting.html",
+    ]
     document = json.loads((out / "2026-W46" / "metrics.json").read_text("utf-8"))
     assert [team["team"] for team in document["teams"]] == ["Forecasting"]
 

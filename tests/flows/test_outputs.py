@@ -25,7 +25,7 @@ def test_write_week_writes_metrics_pages_and_index(tmp_path: Path) -> None:
     folder = tmp_path / "out" / WEEK
     assert output.folder == folder
     assert sorted(p.name for p in folder.iterdir()) == [
-        "churn-retention.html", "feature-store.html", "index.html", "metrics.json",
+        "churn-retention.html", "definitions.html", "feature-store.html", "index.html", "metrics.json",
     ]  # fmt: skip
     text = (folder / "metrics.json").read_text("utf-8")
     assert "NaN" not in text and "Infinity" not in text
@@ -62,5 +62,6 @@ def test_range_writes_every_week_and_a_trend_page_per_team(tmp_path: Path) -> No
     assert output.trend_folder == tmp_path / "out" / "2026-W09_2026-W11"
     assert sorted(p.name for p in output.trend_folder.iterdir()) == [
         "churn-retention.html",
+        "definitions.html",
         "feature-store.html",
     ]
