@@ -145,17 +145,25 @@ def write_week_files(
     histories: Mapping[str, list[TeamWeek]],
     fresh: Mapping[str, datetime | None] | None = None,
     generated_at: datetime | None = None,
+    tables: Tables | None = None,
 ) -> WeekOutput:
     """Write one week's metrics.json, team pages and index page from the teams' histories.
 
     `histories` maps each team name (in config order) to its TeamWeeks, oldest first, ending
-    with `week`.
+    with `week`. With `tables` (the store), the team pages also show the Friday practice: the
+    week's self-check and the delegation plan.
     """
+    from flows.practice import team_practices
     from reports.render import comparison_page, team_page
     from reports.slug import unique_slugs
 
     context = page_context(config, fresh, generated_at or datetime.now(UTC))
     results = [history[-1] for history in histories.values()]
+    practices = (
+        team_practices(config, tables, week, [tw.team for tw in results], results)
+        if tables is not None
+        else {}
+    )
     slugs = unique_slugs([team.name for team in config.teams])
     folder = config.output_path / week.label
     folder.mkdir(parents=True, exist_ok=True)
@@ -166,7 +174,7 @@ def write_week_files(
     html: dict[str, str] = {}
     files: dict[Path, bytes] = {}
     for name, history in histories.items():
-        html[name] = team_page(history[-1], history, context)
+        html[name] = team_page(history[-1], history, context, practices.get(name))
         pages[name] = folder / f"{slugs[name]}.html"
         files[pages[name]] = html[name].encode("utf-8")
     chosen = {name: slugs[name] for name in histories}
@@ -189,7 +197,7 @@ def write_week(
     generated_at: datetime | None = None,
 ) -> WeekOutput:
     """Compute and write one week for the chosen teams (all by default)."""
-    return write_week_files(config, week, histories(tables, config, week, teams), fresh, generated_at)
+    return write_week_files(config, week, histories(tables, config, week, teams), fresh, generated_at, tables)
 
 
 def range_folder_name(weeks: Sequence[Week]) -> str:
@@ -220,6 +228,7 @@ def write_range_files(
     series: Mapping[str, Mapping[str, TeamWeek]],
     fresh: Mapping[str, datetime | None] | None = None,
     generated_at: datetime | None = None,
+    tables: Tables | None = None,
 ) -> RangeOutput:
     """Every week's files, then one trend page per team; `series` maps team name -> label -> week
     and must cover `series_weeks(config, weeks)`."""
@@ -227,7 +236,7 @@ def write_range_files(
     for week in weeks:
         history = history_weeks(week, config)
         histories = {name: [by_label[w.label] for w in history] for name, by_label in series.items()}
-        outputs.append(write_week_files(config, week, histories, fresh, generated_at))
+        outputs.append(write_week_files(config, week, histories, fresh, generated_at, tables))
     trend_folder, trend_pages = write_trend_pages(
         config,
         weeks,
@@ -254,7 +263,7 @@ def write_range(
     needed = series_weeks(config, weeks)
     by_label = compute_weeks(tables, config, needed, chosen)  # every team and week in one pass
     series = {team.name: {w.label: by_label[w.label][i] for w in needed} for i, team in enumerate(chosen)}
-    return write_range_files(config, weeks, series, fresh, generated_at)
+    return write_range_files(config, weeks, series, fresh, generated_at, tables)
 
 
 def write_trend_pages(

@@ -215,7 +215,7 @@ def weekly_report(
             failures += [f"sync {line}" for line in run_sync(config, runner=runner)]
         tables = Store(config.store_path).read_all()
         histories = compute_histories(config, tables, the_week, teams)
-        output = write_week_files(config, the_week, histories, freshness(config), now)
+        output = write_week_files(config, the_week, histories, freshness(config), now, tables)
         failures += deliver_all(config, weekly_messages(config, output), runner)
     publish_artifacts(output)
     logger.info("pages in %s", output.folder)

@@ -26,6 +26,7 @@ from core.config import Config, zone_for
 from core.weeks import Week
 from metrics.result import TeamWeek
 from reports import charts
+from reports.practice import TeamPractice, practice_view
 
 CATEGORIES = ("strategic", "implementation", "tactical")
 COLOURS = ("green", "yellow", "red", "grey")
@@ -426,8 +427,11 @@ def reports_line(reports: int | None, teams: int) -> str:
     return f"a team of {reports}"
 
 
-def team_page(tw: TeamWeek, history: Sequence[TeamWeek], context: PageContext) -> str:
-    """The team's weekly report: checklist, the four signals and the evidence behind them."""
+def team_page(
+    tw: TeamWeek, history: Sequence[TeamWeek], context: PageContext, practice: TeamPractice | None = None
+) -> str:
+    """The team's weekly report: checklist, the four signals and the evidence behind them, and
+    with `practice` the Friday self-check and the delegation plan."""
     summary = tw.summary
     coding, reviews = _section(summary, "coding"), _section(summary, "reviews")
     hosts = context.allowed_hosts
@@ -482,6 +486,7 @@ def team_page(tw: TeamWeek, history: Sequence[TeamWeek], context: PageContext) -
         "pending": _pending(tw, hosts),
         "has_jira": _has_jira(tw, context),
         "flags": [str(f) for f in flags if f],
+        "practice": practice_view(practice),
     }
     return environment().get_template("team.html").render(view)
 
