@@ -391,6 +391,22 @@ def checkin(
     typer.echo(f"the team page shows it from the next `radar report --week {the_week.label}`")
 
 
+@app.command("web")
+def web(
+    config: ConfigOption,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind; another than 127.0.0.1 opens it to the network.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8765,
+) -> None:
+    """Serve the latest pages and a Friday check-in form per team (works without JavaScript)."""
+    cfg = read_config(config)
+    with failures_exit():
+        from flows.web import run_web
+
+        run_web(cfg, host, port)
+
+
 @app.command("demo")
 def demo(
     workspace: Annotated[
