@@ -266,12 +266,17 @@ def _store_and_write(config: Config, team: Team, week: Week, answers: dict[str, 
     log.info("stored the self-check of %s for %s and wrote the week's pages", team.name, week.label)
 
 
+def web_app(config: Config, host: str, port: int) -> FastAPI:
+    """The app as `radar web` serves it on `host:port`: pages link back to this server's form
+    unless `[web] base_url` names another address."""
+    if config.web.base_url is None:
+        config = config.model_copy(update={"web": WebSettings(base_url=web_base_url(config, host, port))})
+    return create_app(config, expected_hosts(config, host))
+
+
 def run_web(config: Config, host: str, port: int) -> None:
     """Serve the app with uvicorn until interrupted."""
     import uvicorn
 
-    if config.web.base_url is None:
-        config = config.model_copy(update={"web": WebSettings(base_url=web_base_url(config, host, port))})
-    app = create_app(config, expected_hosts(config, host))
     log.info("serving %s on %s", config.output_path, web_base_url(config, host, port))
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(web_app(config, host, port), host=host, port=port, log_level="info")
