@@ -146,6 +146,7 @@ def write_week_files(
     fresh: Mapping[str, datetime | None] | None = None,
     generated_at: datetime | None = None,
     tables: Tables | None = None,
+    known: Mapping[tuple[str, str], TeamWeek] | None = None,
 ) -> WeekOutput:
     """Write one week's metrics.json, team pages and index page from the teams' histories.
 
@@ -159,8 +160,11 @@ def write_week_files(
 
     context = page_context(config, fresh, generated_at or datetime.now(UTC))
     results = [history[-1] for history in histories.values()]
+    computed = {(name, tw.week.label): tw for name, history in histories.items() for tw in history}
     practices = (
-        team_practices(config, tables, week, [tw.team for tw in results], results)
+        team_practices(
+            config, tables, week, [tw.team for tw in results], results, {**(known or {}), **computed}
+        )
         if tables is not None
         else {}
     )
@@ -232,11 +236,17 @@ def write_range_files(
 ) -> RangeOutput:
     """Every week's files, then one trend page per team; `series` maps team name -> label -> week
     and must cover `series_weeks(config, weeks)`."""
+    from flows.practice import plan_history
+
+    known = {(name, label): tw for name, by_label in series.items() for label, tw in by_label.items()}
+    if tables is not None:  # the plans' earlier weeks, computed once for every week of the range
+        teams = [team for team in config.teams if team.name in series]
+        known.update(plan_history(config, tables, weeks[-1], teams, known))
     outputs = []
     for week in weeks:
         history = history_weeks(week, config)
         histories = {name: [by_label[w.label] for w in history] for name, by_label in series.items()}
-        outputs.append(write_week_files(config, week, histories, fresh, generated_at, tables))
+        outputs.append(write_week_files(config, week, histories, fresh, generated_at, tables, known))
     trend_folder, trend_pages = write_trend_pages(
         config,
         weeks,

@@ -21,7 +21,6 @@ from core.store import Store
 from core.weeks import Week
 from metrics.plan import BASELINE_WEEKS, CATEGORY_WEEK_SCHEMA, plan_verdict, plan_weeks
 from metrics.result import TeamWeek
-from metrics.reviews import share_colour
 from metrics.selfcheck import check_answers, commit_share_colour
 from metrics.weekly import compute_weeks
 from reports.practice import PlanPhaseView, TeamPractice
@@ -77,11 +76,21 @@ def category_week(tw: TeamWeek, category: str) -> dict[str, Any]:
 
 def measured_lights(tw: TeamWeek) -> dict[str, str]:
     """The measured colours a self-rating is compared with (metrics.selfcheck.COMPARISONS)."""
-    lights = {entry["item"]: entry["colour"] for entry in tw.summary.get("checklist", [])}
+    checklist = {entry["item"]: entry for entry in tw.summary.get("checklist", [])}
+    share = tw.summary["reviews"]["manager_review_share"]
+    too_few = bool(checklist.get("reviews", {}).get("too_few"))
     return {
-        "coding": lights.get("coding", "grey"),
-        "tactical_ownership": lights.get("tactical_ownership", "grey"),
-        "review_share": share_colour(tw.summary["reviews"]["manager_review_share"]),
+        "coding": checklist.get("coding", {}).get("colour", "grey"),
+        "tactical_ownership": checklist.get("tactical_ownership", {}).get("colour", "grey"),
+        # SPEC §5.2's share colour alone (the review light also counts waiting PRs): green < 25 %,
+        # yellow < 50 %, red from 50 %; grey with no merged PR or too few to judge.
+        "review_share": "grey"
+        if share is None or too_few
+        else "green"
+        if share < 0.25
+        else "yellow"
+        if share < 0.5
+        else "red",
         "commit_share": commit_share_colour(tw.extras.get("manager_commit_share"), len(tw.team.members)),
     }
 
@@ -109,16 +118,37 @@ def plan_span(config: Config, week: Week, teams: Sequence[Team]) -> list[Week]:
         return []
     first = Week.of(min(starts), config.zone).previous(config.zone, BASELINE_WEEKS)
     count = (week.monday - first.monday).days // 7
-    return [week.previous(config.zone, n) for n in range(count, -1, -1)]
+    return [*(week.previous(config.zone, n) for n in range(count, 0, -1)), week]
+
+
+Known = Mapping[tuple[str, str], TeamWeek]  # (team name, week label) -> that team's week
+
+
+def plan_history(config: Config, tables: Tables, week: Week, teams: Sequence[Team], known: Known) -> Known:
+    """The TeamWeeks the plans of `teams` need up to `week` and `known` lacks, in one computation."""
+    planned = [t for t in teams if t.delegation_plan]
+    missing = [
+        w for w in plan_span(config, week, planned) if any((t.name, w.label) not in known for t in planned)
+    ]
+    if not missing:
+        return {}
+    by_label = compute_weeks(tables, config, missing, planned)
+    return {(t.name, w.label): by_label[w.label][i] for w in missing for i, t in enumerate(planned)}
 
 
 def team_practices(
-    config: Config, tables: Tables, week: Week, teams: Sequence[Team], results: Sequence[TeamWeek]
+    config: Config,
+    tables: Tables,
+    week: Week,
+    teams: Sequence[Team],
+    results: Sequence[TeamWeek],
+    known: Known | None = None,
 ) -> dict[str, TeamPractice]:
-    """Each team's practice for `week`; `results` are the teams' TeamWeeks of that week."""
-    planned = [t for t in teams if t.delegation_plan]
-    span = plan_span(config, week, planned)
-    by_label = compute_weeks(tables, config, span, planned) if span else {}
+    """Each team's practice for `week`; `results` are the teams' TeamWeeks of that week, `known`
+    any TeamWeeks already computed (only the plan weeks it lacks are computed here)."""
+    weeks_known: dict[tuple[str, str], TeamWeek] = {(tw.team.name, tw.week.label): tw for tw in results}
+    weeks_known.update(known or {})
+    weeks_known.update(plan_history(config, tables, week, teams, weeks_known))
     thresholds = {
         "tactical": config.thresholds.tactical_escalation_rate,
         "implementation": config.thresholds.implementation_escalation_rate,
@@ -126,14 +156,13 @@ def team_practices(
     measured = {tw.team.name: measured_lights(tw) for tw in results}
     practices = {}
     for team in teams:
-        index = planned.index(team) if team in planned else None
+        span = plan_span(config, week, [team])
         phases, later = [], []
         for phase in sorted(team.delegation_plan, key=lambda p: p.monday):
             if phase.monday > week.monday:
                 later.append((phase.category, phase.since))
                 continue
-            assert index is not None
-            rows = [category_week(by_label[w.label][index], phase.category) for w in span]
+            rows = [category_week(weeks_known[(team.name, w.label)], phase.category) for w in span]
             weeks = plan_weeks(pl.DataFrame(rows, schema=CATEGORY_WEEK_SCHEMA), phase.monday, week.monday)
             threshold = thresholds[phase.category]
             phases.append(

@@ -151,7 +151,9 @@ def page_text(path: Path, section: str) -> str:
 
 
 def test_the_page_shows_answers_scores_and_disagreements(tmp_path: Path) -> None:
-    config = write_workspace(tmp_path)
+    # min_sample = 1: the workspace's week has 1 merged PR and 2 tactical issues, which the
+    # default of 5 would call too few to judge (grey, so nothing to disagree with).
+    config = write_workspace(tmp_path, extra="[thresholds]\nmin_sample = 1\n")
     radar(
         "checkin",
         "--config",
