@@ -367,21 +367,24 @@ def checkin(
         fail(f"--team is needed with --answers: the config has several teams ({known})", 2)
     else:
         chosen = _prompt_team(cfg)
+    now = datetime.now(UTC)
     try:
         the_week = (
             Week.parse(week, cfg.zone)
             if week is not None
-            else Week.of(datetime.now(UTC).astimezone(cfg.zone).date(), cfg.zone)
+            else Week.of(now.astimezone(cfg.zone).date(), cfg.zone)
         )
     except ValueError as error:
         fail(str(error), 2)
+    if the_week.start > now:
+        fail(f"week {the_week.label} has not started yet", 2)
     given = _read_answers(answers) if answers is not None else _prompt_answers()
     try:
         checked = check_answers(given)
     except AnswerError as error:
         fail(f"{answers or 'answers'}: {'; '.join(error.problems)}", 2)
     with failures_exit():
-        store_checkin(Store(cfg.store_path), chosen.name, the_week.label, checked, datetime.now(UTC))
+        store_checkin(Store(cfg.store_path), chosen.name, the_week.label, checked, now)
     typer.echo(f"stored the self-check of {chosen.name!r} for week {the_week.label}")
     for result in score(checked):
         counts = f"{result.greens} green, {result.yellows} yellow, {result.reds} red"

@@ -192,7 +192,10 @@ def create_app(
         if team is None:
             return HTMLResponse("No such team.", status_code=404)
         try:
-            label = Week.parse(week, config.zone).label if week else current_week(config, clock()).label
+            chosen = Week.parse(week, config.zone) if week else current_week(config, clock())
+            if chosen.start > clock():
+                raise ValueError(f"week {chosen.label} has not started yet")
+            label = chosen.label
         except ValueError as error:
             return form_response(request, team, current_week(config, clock()).label, {}, [str(error)], 400)
         found = read_checkin(Store(config.store_path).scan_all(), team.name, label)
@@ -215,10 +218,13 @@ def create_app(
         errors = [
             f"'{name}' was answered more than once" for name, values in fields.items() if len(values) > 1
         ]
+        now = clock()
         try:
             week = Week.parse(week_text, config.zone)
+            if week.start > now:
+                raise ValueError(f"week {week.label} has not started yet")
         except ValueError as error:
-            week = current_week(config, clock())
+            week = current_week(config, now)
             errors.append(str(error))
         try:
             checked = check_answers(answers)
@@ -228,8 +234,7 @@ def create_app(
         if errors:
             shown = {k: v for k, v in answers.items() if k in ITEM_KEYS and v in ANSWER_COLOURS}
             return form_response(request, team, week.label, shown, errors, 400)
-        now = clock()
-        await run_in_threadpool(_store_and_write, config, team, week, checked, now)
+        await run_in_threadpool(_store_and_write, config, team, week.at(now), checked, now)
         return RedirectResponse(f"/weeks/{week.label}/{slugs[team.name]}.html#selfcheck", status_code=303)
 
     return app
@@ -260,6 +265,7 @@ def _refused(request: Request, key: bytes, token: str) -> str | None:
 
 
 def _store_and_write(config: Config, team: Team, week: Week, answers: dict[str, str], now: datetime) -> None:
+    """Keep the answers, then write the week's pages again (as of `now` for the week in progress)."""
     store = Store(config.store_path)
     store_checkin(store, team.name, week.label, answers, now)
     write_week(config, store.scan_all(), week, None, freshness(config), now)

@@ -112,6 +112,7 @@ def test_bad_answers_exit_2_with_one_line_and_store_nothing(
     [
         (["--team", "Nope"], "radar: no team named 'Nope' in the config"),
         (["--team", TEAM_A, "--week", "2026-W99"], "radar: '2026-W99' is not an ISO week like 2026-W47"),
+        (["--team", TEAM_A, "--week", "2999-W01"], "radar: week 2999-W01 has not started yet"),
         ([], "radar: --team is needed with --answers: the config has several teams"),
     ],
 )

@@ -97,6 +97,7 @@ def test_missing_or_wrong_token_or_foreign_origin_is_refused(client: TestClient,
         ({"team_health": "amber"}, "team_health: &#39;amber&#39; is not green, yellow or red"),
         ({"week": "2026-W99"}, "&#39;2026-W99&#39; is not an ISO week like 2026-W47"),
         ({"mood": "green"}, "The form sent a question this version does not know"),
+        ({"week": "2026-W11"}, "week 2026-W11 has not started yet"),  # FRIDAY is in 2026-W10
     ],
 )
 def test_bad_input_is_shown_on_the_form_and_nothing_stored(
