@@ -122,12 +122,25 @@ def weekly_messages(config: Config, output: WeekOutput) -> list[tuple[str, Weekl
     return [
         (
             tw.team.name,
-            weekly_message(tw, output.html[tw.team.name], hosts),
+            with_checkin_link(config, tw, weekly_message(tw, output.html[tw.team.name], hosts)),
             output.slugs[tw.team.name],
             output.folder,
         )
         for tw in output.team_weeks
     ]
+
+
+def with_checkin_link(config: Config, tw: TeamWeek, message: WeeklyMessage) -> WeeklyMessage:
+    """With `[web] base_url`, the plain-text part ends with the link to this week's self-check
+    form (the HTML part is the page, which carries the link already)."""
+    from dataclasses import replace
+
+    from flows.practice import checkin_url
+
+    url = checkin_url(config, tw.team, tw.week)
+    if url is None:
+        return message
+    return replace(message, text=message.text.rstrip("\n") + f"\n\nYour Friday self-check: {url}\n")
 
 
 def resolve_week(config: Config, week: str | None, now: datetime, as_of: str | None = None) -> Week:

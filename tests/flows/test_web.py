@@ -137,3 +137,21 @@ def test_hosts_and_base_url(tmp_path: Path) -> None:
     assert web_base_url(served, "0.0.0.0", 8765) == "https://radar.acme.example"
     assert "radar.acme.example" in expected_hosts(served, "0.0.0.0")
     assert "0.0.0.0" not in expected_hosts(served, "0.0.0.0")
+
+
+def test_the_weekly_message_links_to_the_form_only_with_a_base_url(config: Config, tmp_path: Path) -> None:
+    from core.weeks import Week
+    from flows.outputs import histories
+    from flows.weekly import with_checkin_link
+    from reports.email import WeeklyMessage
+
+    week = Week.parse(WEEK, config.zone)
+    team_week = histories(Store(config.store_path).scan_all(), config, week)[config.teams[0].name][-1]
+    message = WeeklyMessage("subject", "<p>page</p>", "lights\n")
+    linked = with_checkin_link(config, team_week, message)
+    assert (
+        linked.text
+        == f"lights\n\nYour Friday self-check: http://testserver/teams/churn-retention/checkin?week={WEEK}\n"
+    )
+    plain = load_config(write_workspace(tmp_path / "plain"))
+    assert with_checkin_link(plain, team_week, message) == message
