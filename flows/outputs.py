@@ -53,6 +53,7 @@ class WeekOutput:
     slugs: dict[str, str]  # team name -> file stem
     team_weeks: list[TeamWeek]
     html: dict[str, str] = field(repr=False, default_factory=dict)
+    practices: dict[str, Any] = field(repr=False, default_factory=dict)  # team -> TeamPractice
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ def write_week_files(
     files[metrics_path] = metrics_json(week, results).encode("utf-8")
     atomic_write_set(files)
     log.info("wrote %s: metrics.json, %d team pages and index.html", folder, len(pages))
-    return WeekOutput(week, folder, metrics_path, index_path, pages, chosen, results, html)
+    return WeekOutput(week, folder, metrics_path, index_path, pages, chosen, results, html, practices)
 
 
 def write_week(
@@ -253,6 +254,7 @@ def write_range_files(
         {name: [by_label[w.label] for w in weeks] for name, by_label in series.items()},
         fresh,
         generated_at,
+        {name: [output.practices.get(name) for output in outputs] for name in series},
     )
     return RangeOutput(outputs, trend_folder, trend_pages)
 
@@ -282,8 +284,10 @@ def write_trend_pages(
     series: Mapping[str, list[TeamWeek]],
     fresh: Mapping[str, datetime | None] | None = None,
     generated_at: datetime | None = None,
+    practices: Mapping[str, Sequence[Any]] | None = None,
 ) -> tuple[Path, dict[str, Path]]:
-    """One trend page per team over `weeks`, in `<output>/<first week>_<last week>/`."""
+    """One trend page per team over `weeks`, in `<output>/<first week>_<last week>/`; with
+    `practices` (team -> each week's TeamPractice or None) also the Friday practice by week."""
     from reports.render import trend_page
     from reports.slug import unique_slugs
 
@@ -294,6 +298,7 @@ def write_trend_pages(
     pages: dict[str, Path] = {}
     for name, team_series in series.items():
         pages[name] = folder / f"{slugs[name]}.html"
-        atomic_write_bytes(pages[name], trend_page(team_series, context).encode("utf-8"))
+        page = trend_page(team_series, context, (practices or {}).get(name))
+        atomic_write_bytes(pages[name], page.encode("utf-8"))
     log.info("wrote %d trend pages to %s", len(pages), folder)
     return folder, pages

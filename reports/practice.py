@@ -184,6 +184,50 @@ def practice_view(practice: TeamPractice | None) -> dict[str, Any] | None:
     return {"selfcheck": selfcheck_view(practice), "plan": plan_view(practice)}
 
 
+def practice_trend_view(practices: Sequence[TeamPractice | None]) -> dict[str, Any] | None:
+    """The trend page's practice table: per week, each list's score and each plan phase's verdict."""
+    known = [p for p in practices if p is not None]
+    if not known:
+        return None
+    categories = sorted(
+        {phase.category for p in known for phase in p.phases},
+        key=lambda c: min(phase.since for p in known for phase in p.phases if phase.category == c),
+    )
+    rows = []
+    for practice in known:
+        scores = score(practice.answers) if practice.answers is not None else ()
+        phases = {phase.category: phase for phase in practice.phases}
+        rows.append(
+            {
+                "week": practice.week,
+                "lists": [
+                    {
+                        "status": s.status,
+                        "colour": STATUS_COLOURS[s.status],
+                        "greens": s.greens,
+                        "reds": s.reds,
+                    }
+                    for s in scores
+                ],
+                "phases": [
+                    {
+                        "weeks": phases[c].verdict.weeks,
+                        "verdict": phases[c].verdict.verdict,
+                        "colour": VERDICT_COLOURS.get(phases[c].verdict.verdict, "grey"),
+                    }
+                    if c in phases
+                    else None
+                    for c in categories
+                ],
+            }
+        )
+    return {
+        "groups": [g.title for g in GROUPS],
+        "categories": [c.capitalize() for c in categories],
+        "rows": rows,
+    }
+
+
 def checkin_form_view(
     team: str,
     week: str,

@@ -26,7 +26,7 @@ from core.config import Config, zone_for
 from core.weeks import Week
 from metrics.result import TeamWeek
 from reports import charts
-from reports.practice import TeamPractice, practice_view
+from reports.practice import TeamPractice, practice_trend_view, practice_view
 
 CATEGORIES = ("strategic", "implementation", "tactical")
 COLOURS = ("green", "yellow", "red", "grey")
@@ -535,8 +535,13 @@ def comparison_page(
     return environment().get_template("compare.html").render(view)
 
 
-def trend_page(team_weeks: Sequence[TeamWeek], context: PageContext) -> str:
-    """One team over a range of weeks (oldest first): the lines a quarterly review needs."""
+def trend_page(
+    team_weeks: Sequence[TeamWeek],
+    context: PageContext,
+    practices: Sequence[TeamPractice | None] | None = None,
+) -> str:
+    """One team over a range of weeks (oldest first): the lines a quarterly review needs, and
+    with `practices` (one per week, in the same order) the self-checks and plan verdicts."""
     weeks = sorted(team_weeks, key=lambda tw: tw.week.monday)
     labels = [tw.week.label for tw in weeks]
     coding = [_section(tw.summary, "coding") for tw in weeks]
@@ -599,5 +604,6 @@ def trend_page(team_weeks: Sequence[TeamWeek], context: PageContext) -> str:
             labels, latency_series, "Median decision latency by category and week", as_percent=False
         ),
         "freshness": _freshness(context, last.week) if last else [],
+        "practice_trend": practice_trend_view(practices) if practices else None,
     }
     return environment().get_template("trend.html").render(view)
