@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 SESSION_COOKIE = "radar_session"
 MAX_FORM_BYTES = 16_384
 _WEEK_FOLDER = re.compile(r"^\d{4}-W\d{2}$")
+_PAGE_FOLDER = re.compile(r"^\d{4}-W\d{2}(_\d{4}-W\d{2})?$")  # a week, or a range run's trend pages
 _PAGE_FILE = re.compile(r"^([a-z0-9][a-z0-9-]*\.html|metrics\.json)$")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
@@ -182,7 +183,7 @@ def create_app(
     @app.get("/weeks/{week}/{name}")
     def page(week: str, name: str) -> Response:
         path = config.output_path / week / name
-        if not (_WEEK_FOLDER.match(week) and _PAGE_FILE.match(name)) or not path.is_file():
+        if not (_PAGE_FOLDER.match(week) and _PAGE_FILE.match(name)) or not path.is_file():
             return HTMLResponse("No such page.", status_code=404)
         return FileResponse(path, media_type="application/json" if name.endswith(".json") else "text/html")
 

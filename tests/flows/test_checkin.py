@@ -190,3 +190,9 @@ def test_the_page_shows_answers_scores_and_disagreements(tmp_path: Path) -> None
     other = page_text(tmp_path / "out" / WEEK / "feature-store.html", "selfcheck")
     assert f"No self-check for week {WEEK} yet" in other
     assert f"radar checkin --config {config} --team 'Feature Store' --week {WEEK}" in other
+
+
+def test_help_lists_every_item_key() -> None:
+    code, out, _ = radar("checkin", "--help")
+    assert code == 0
+    assert all(key in out for key in ITEM_KEYS)

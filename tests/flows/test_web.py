@@ -155,3 +155,31 @@ def test_the_weekly_message_links_to_the_form_only_with_a_base_url(config: Confi
     )
     plain = load_config(write_workspace(tmp_path / "plain"))
     assert with_checkin_link(plain, team_week, message) == message
+
+
+def test_trend_pages_are_served_too(client: TestClient, config: Config) -> None:
+    folder = config.output_path / "2026-W09_2026-W10"
+    folder.mkdir(parents=True)
+    (folder / "churn-retention.html").write_text("<p>trend</p>", "utf-8")
+    (folder / "churn-retention.eml").write_text("From: x", "utf-8")
+    assert client.get("/weeks/2026-W09_2026-W10/churn-retention.html").text == "<p>trend</p>"
+    assert client.get("/weeks/2026-W09_2026-W10/churn-retention.eml").status_code == 404
+
+
+def test_radar_web_binds_to_loopback_unless_told(monkeypatch: pytest.MonkeyPatch, config: Config) -> None:
+    from typer.testing import CliRunner
+
+    import flows.web
+    from flows.cli import app
+
+    calls: list[tuple[str, int]] = []
+    monkeypatch.setattr(flows.web, "run_web", lambda cfg, host, port: calls.append((host, port)))
+    assert config.source is not None
+    assert CliRunner().invoke(app, ["web", "--config", str(config.source)]).exit_code == 0
+    assert (
+        CliRunner()
+        .invoke(app, ["web", "--config", str(config.source), "--host", "0.0.0.0", "--port", "9000"])
+        .exit_code
+        == 0
+    )
+    assert calls == [("127.0.0.1", 8765), ("0.0.0.0", 9000)]
