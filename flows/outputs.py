@@ -53,6 +53,7 @@ class WeekOutput:
     slugs: dict[str, str]  # team name -> file stem
     team_weeks: list[TeamWeek]
     html: dict[str, str] = field(repr=False, default_factory=dict)
+    histories: dict[str, list[TeamWeek]] = field(repr=False, default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -80,10 +81,13 @@ def allowed_hosts(config: Config) -> list[str]:
     return sorted(link_hosts(config))
 
 
+DEFINITIONS_PAGE = "definitions.html"
+
+
 def readme_url() -> str | None:
-    """The README beside the installed code ("how the numbers are computed"), when it is there."""
-    path = Path(__file__).resolve().parents[1] / "README.md"
-    return path.as_uri() if path.exists() else None
+    """Where pages send a reader for every definition: `definitions.html` beside them (a relative
+    link that works in any copy of the folder and in mail; never a file:// URL)."""
+    return DEFINITIONS_PAGE
 
 
 def freshness(config: Config) -> dict[str, datetime | None]:
@@ -171,7 +175,7 @@ def write_week_files(
     index_path = folder / "index.html"
     atomic_write_bytes(index_path, comparison_page(week, results, chosen, context).encode("utf-8"))
     log.info("wrote %s: metrics.json, %d team pages and index.html", folder, len(pages))
-    return WeekOutput(week, folder, metrics_path, index_path, pages, chosen, results, html)
+    return WeekOutput(week, folder, metrics_path, index_path, pages, chosen, results, html, dict(histories))
 
 
 def write_week(

@@ -122,7 +122,7 @@ def weekly_messages(config: Config, output: WeekOutput) -> list[tuple[str, Weekl
     return [
         (
             tw.team.name,
-            weekly_message(tw, output.html[tw.team.name], hosts),
+            weekly_message(tw, output.html[tw.team.name], hosts, output.histories.get(tw.team.name, ())),
             output.slugs[tw.team.name],
             output.folder,
         )

@@ -95,9 +95,9 @@ def bullet_chart(share: float | None, target: float | None, label: str = "Coding
         parts.append(_el("rect", x=left, y=22, width=span, height=22, fill="#eeeeee"))
     else:
         bands = (
-            (0.0, target, "green", "OK"),
-            (target, min(target + 0.2, 1.0), "yellow", "watch"),
-            (min(target + 0.2, 1.0), 1.0, "red", "act"),
+            (0.0, target, "green", "green"),
+            (target, min(target + 0.2, 1.0), "yellow", "yellow"),
+            (min(target + 0.2, 1.0), 1.0, "red", "red"),
         )
         for start, end, colour, word in bands:
             if end <= start:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from metrics.result import TeamWeek
+from reports.change import light_changes, subject_lights
 from reports.render import (
     CATEGORIES,
     CHECKLIST_TITLES,
@@ -36,13 +37,14 @@ def one_line(value: object) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def weekly_subject(team_week: TeamWeek) -> str:
-    """`Delegation radar — <team> — week <ISO week>: 2 red, 1 yellow`, always one line."""
-    colours = [light["colour"] for light in checklist_lights(team_week.summary)]
+def weekly_subject(team_week: TeamWeek, history: Sequence[TeamWeek] = ()) -> str:
+    """`Delegation radar — <team> — week <ISO week>: 2 red (coding 5th week), 1 yellow`, always one
+    line; `history` (oldest first, ending with `team_week`) gives each light's streak."""
+    weeks = [*[h for h in history if h.week.label != team_week.week.label], team_week]
     # `=?...?=` would be decoded as an RFC 2047 encoded word by mail libraries and clients,
     # smuggling a line break back in: break the opening sequence.
     team = one_line(team_week.team.name).replace("=?", "= ?") or "(unnamed team)"
-    return f"{SUBJECT_PREFIX} — {team} — week {team_week.week.label}: {lights_in_words(colours)}"
+    return f"{SUBJECT_PREFIX} — {team} — week {team_week.week.label}: {subject_lights(light_changes(weeks))}"
 
 
 def _number(value: Any, unit: str) -> str:
@@ -103,9 +105,13 @@ def weekly_text(team_week: TeamWeek, allowed_hosts: Collection[str] = ()) -> str
     return "\n".join(lines) + "\n"
 
 
-def weekly_message(team_week: TeamWeek, html: str, allowed_hosts: Collection[str] = ()) -> WeeklyMessage:
-    """The message for one team's week; `html` is the rendered team page."""
-    return WeeklyMessage(weekly_subject(team_week), html, weekly_text(team_week, allowed_hosts))
+def weekly_message(
+    team_week: TeamWeek, html: str, allowed_hosts: Collection[str] = (), history: Sequence[TeamWeek] = ()
+) -> WeeklyMessage:
+    """The message for one team's week; `html` is the rendered team page, `history` the weeks
+    before it (for the streaks in the subject)."""
+    subject = weekly_subject(team_week, history)
+    return WeeklyMessage(subject, html, weekly_text(team_week, allowed_hosts))
 
 
 __all__ = ["CHECKLIST_TITLES", "WeeklyMessage", "lights_in_words", "one_line", "weekly_message"]

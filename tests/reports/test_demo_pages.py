@@ -32,7 +32,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[PageContext, list[li
         freshness=SyncState(Store(config.store_path)).last_synced(),
         allowed_hosts=link_hosts(config),
         generated_at=datetime(2026, 11, 27, 7, 0, tzinfo=UTC),
-        readme_url="README.md",
+        readme_url="definitions.html",
     )
     return context, per_week, last
 
@@ -49,10 +49,11 @@ def test_demo_pages_render(demo: tuple[PageContext, list[list[TeamWeek]], Week],
         html = team_page(tw, history, context)
         assert len(re.findall(r'<li data-item="', html)) == 5
         assert f'href="{slugs[tw.team.name]}.html"' in index
-        # every link goes to a configured host or to the README section
+        # every link goes to a configured host, the definitions page or a section of the page
         for href in re.findall(r'href="([^"]+)"', html):
             assert (
-                href == "README.md#how-the-numbers-are-computed"
+                href == "definitions.html#how-the-numbers-are-computed"
+                or href.startswith("#")
                 or href.split("/")[2] in context.allowed_hosts
             )
         trend = trend_page(history, context)
