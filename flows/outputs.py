@@ -173,7 +173,7 @@ def write_week_files(
         atomic_write_bytes(pages[name], html[name].encode("utf-8"))
     chosen = {name: slugs[name] for name in histories}
     index_path = folder / "index.html"
-    atomic_write_bytes(index_path, comparison_page(week, results, chosen, context).encode("utf-8"))
+    atomic_write_bytes(index_path, comparison_page(week, results, chosen, context, histories).encode("utf-8"))
     log.info("wrote %s: metrics.json, %d team pages and index.html", folder, len(pages))
     return WeekOutput(week, folder, metrics_path, index_path, pages, chosen, results, html, dict(histories))
 

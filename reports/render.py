@@ -26,7 +26,7 @@ from core.config import Config, zone_for
 from core.weeks import Week
 from metrics.result import TeamWeek
 from reports import charts
-from reports.change import change_text, light_changes, streak_text
+from reports.change import change_text, light_changes, streak, streak_text
 from reports.reasons import UNSPECIFIED, reason_of
 
 CATEGORIES = ("strategic", "implementation", "tactical")
@@ -625,6 +625,7 @@ def with_changes(lights: list[dict[str, Any]], history: Sequence[TeamWeek], curr
     for light in lights:
         found = changes.get(light["item"])
         light["change"] = found["change"] if found else None
+        light["was"] = found["was"] if found else None
         light["change_text"] = change_text(found) if found else ""
         light["streak"] = found["streak"] if found else 0
         light["streak_text"] = streak_text(found["streak"], found["known"]) if found else ""
@@ -721,9 +722,15 @@ def team_page(tw: TeamWeek, history: Sequence[TeamWeek], context: PageContext) -
 
 
 def comparison_page(
-    week: Week, team_weeks: Sequence[TeamWeek], slugs: Mapping[str, str], context: PageContext
+    week: Week,
+    team_weeks: Sequence[TeamWeek],
+    slugs: Mapping[str, str],
+    context: PageContext,
+    histories: Mapping[str, Sequence[TeamWeek]] | None = None,
 ) -> str:
-    """Every team side by side: the checklist lights and headline numbers, sortable by column."""
+    """Every team side by side: the checklist lights with their change since last week and
+    streak, and the headline numbers, sortable by column. `histories` (team name -> weeks,
+    oldest first, ending with this week) gives the changes; without it none are shown."""
     rows = []
     for tw in team_weeks:
         summary = tw.summary
@@ -732,6 +739,10 @@ def comparison_page(
         waiting = _waiting(tw, ())
         pending = _pending(tw, ())
         lights = checklist_lights(summary)[: len(CHECKLIST_ITEMS)]
+        history = list((histories or {}).get(tw.team.name) or [])
+        with_changes(lights, history, tw)
+        weeks = [*[h for h in history if h.week.label != tw.week.label], tw]
+        team_streak = streak(weeks) if histories is not None else 0
         rows.append(
             {
                 "name": tw.team.name,
@@ -742,6 +753,8 @@ def comparison_page(
                 "overall": worst([light["colour"] for light in lights]),
                 "in_words": lights_in_words([light["colour"] for light in lights]),
                 "overall_rank": 3 - SEVERITY[worst([light["colour"] for light in lights])],
+                "streak": team_streak,
+                "streak_text": streak_text(team_streak, len(weeks)) if team_streak > 1 else "",
                 "coding_share": _float(coding.get("share")),
                 "coding_target": _float(coding.get("target")),
                 "review_share": _float(reviews.get("manager_review_share")),
@@ -756,6 +769,7 @@ def comparison_page(
     view = {
         **_common(context, f"Delegation radar — all teams — week {week.label}"),
         "week": week,
+        "week_line": week_line(week, context.zone),
         "rows": rows,
         "checklist_titles": [(CHECKLIST_SHORT[i], CHECKLIST_TITLES[i]) for i in CHECKLIST_ITEMS],
         "freshness": _freshness(context, week),
@@ -786,7 +800,7 @@ def trend_page(team_weeks: Sequence[TeamWeek], context: PageContext) -> str:
     ]
     review_series = [
         charts.Series(
-            "Your review share",
+            "Manager's review share",
             [_float(_section(tw.summary, "reviews").get("manager_review_share")) for tw in weeks],
         ),
         charts.Series(
