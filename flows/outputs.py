@@ -6,6 +6,7 @@ functions, so a scheduled run and a manual report write byte-identical metrics.j
 Layout (SPEC §6):
   <output>/<ISO week>/metrics.json, index.html, <team-slug>.html, <team-slug>.eml
   <output>/<first week>_<last week>/<team-slug>.html   the trend page of a range run
+  <output>/<first week>_<last week>/index.html         every team over the range (quarter view)
 """
 
 from __future__ import annotations
@@ -262,8 +263,9 @@ def write_trend_pages(
     fresh: Mapping[str, datetime | None] | None = None,
     generated_at: datetime | None = None,
 ) -> tuple[Path, dict[str, Path]]:
-    """One trend page per team over `weeks`, in `<output>/<first week>_<last week>/`."""
-    from reports.render import trend_page
+    """One trend page per team over `weeks`, and `index.html` comparing every team over them
+    (the quarter view), in `<output>/<first week>_<last week>/`."""
+    from reports.render import quarter_page, trend_page
     from reports.slug import unique_slugs
 
     context = page_context(config, fresh, generated_at or datetime.now(UTC))
@@ -274,5 +276,7 @@ def write_trend_pages(
     for name, team_series in series.items():
         pages[name] = folder / f"{slugs[name]}.html"
         atomic_write_bytes(pages[name], trend_page(team_series, context).encode("utf-8"))
+    index = folder / "index.html"
+    atomic_write_bytes(index, quarter_page(series, {n: slugs[n] for n in series}, context).encode("utf-8"))
     log.info("wrote %d trend pages to %s", len(pages), folder)
     return folder, pages

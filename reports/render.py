@@ -26,7 +26,7 @@ from core.config import Config, zone_for
 from core.weeks import Week
 from metrics.result import TeamWeek
 from reports import charts
-from reports.change import change_text, light_changes, streak, streak_text
+from reports.change import change_text, colours_of, light_changes, streak, streak_text
 from reports.reasons import UNSPECIFIED, reason_of
 
 CATEGORIES = ("strategic", "implementation", "tactical")
@@ -844,3 +844,134 @@ def trend_page(team_weeks: Sequence[TeamWeek], context: PageContext) -> str:
         "freshness": _freshness(context, last.week) if last else [],
     }
     return environment().get_template("trend.html").render(view)
+
+
+# ---------------------------------------------------------------- the quarter index
+
+
+def _week_score(colours: Sequence[str]) -> tuple[int, int]:
+    return colours.count("red"), colours.count("yellow")
+
+
+def best_and_worst(weeks: Sequence[TeamWeek]) -> tuple[TeamWeek | None, TeamWeek | None]:
+    """The week with the fewest red, then yellow, lights and the one with the most (the earlier
+    on a tie); weeks with every light grey are not judged."""
+    judged = []
+    for tw in weeks:
+        colours = [c for c in colours_of(tw).values()]
+        if any(c != "grey" for c in colours):
+            judged.append((_week_score(colours), tw))
+    if not judged:
+        return None, None
+    best = min(judged, key=lambda pair: pair[0])[1]
+    worst_week = max(judged, key=lambda pair: pair[0])[1]
+    return best, worst_week
+
+
+def decision_wait(tw: TeamWeek) -> float | None:
+    """Half of the decisions answered in the week were answered within this many hours (the
+    median wait over every category); null with none answered."""
+    frame = tw.answered
+    if frame.height == 0 or "wait_hours" not in frame.columns:
+        return None
+    value = frame.get_column("wait_hours").median()
+    return float(value) if isinstance(value, int | float) else None
+
+
+def colour_counts(weeks: Sequence[TeamWeek]) -> dict[str, dict[str, int]]:
+    """Light -> colour -> how many of the weeks it had that colour."""
+    counts = {item: dict.fromkeys(("red", "yellow", "green", "grey"), 0) for item in CHECKLIST_ITEMS}
+    for tw in weeks:
+        for item, colour in colours_of(tw).items():
+            counts[item][colour] += 1
+    return counts
+
+
+def longest_streak(weeks: Sequence[TeamWeek]) -> int:
+    """The longest run of weeks in which the team had a red or yellow light."""
+    longest = current = 0
+    for tw in weeks:
+        flagged = any(c in ("red", "yellow") for c in colours_of(tw).values())
+        current = current + 1 if flagged else 0
+        longest = max(longest, current)
+    return longest
+
+
+def _week_words(tw: TeamWeek | None) -> dict[str, Any] | None:
+    if tw is None:
+        return None
+    return {
+        "label": tw.week.label,
+        "monday": tw.week.monday,
+        "words": lights_in_words(list(colours_of(tw).values())),
+    }
+
+
+def quarter_page(
+    series: Mapping[str, Sequence[TeamWeek]], slugs: Mapping[str, str], context: PageContext
+) -> str:
+    """The index of a range run: every team over the range side by side — weeks per colour for
+    each light, best and worst week, and the coding share and decision wait trends."""
+    teams = []
+    labels: list[str] = []
+    first_week: Week | None = None
+    last_week: Week | None = None
+    for name, team_weeks in series.items():
+        weeks = sorted(team_weeks, key=lambda tw: tw.week.monday)
+        if not weeks:
+            continue
+        if len(weeks) > len(labels):
+            labels = [tw.week.label for tw in weeks]
+            first_week, last_week = weeks[0].week, weeks[-1].week
+        shares = [_float(_section(tw.summary, "coding").get("share")) for tw in weeks]
+        targets = [
+            t for t in (_float(_section(tw.summary, "coding").get("target")) for tw in weeks) if t is not None
+        ]
+        waits = [decision_wait(tw) for tw in weeks]
+        best, worst_week = best_and_worst(weeks)
+        counts = colour_counts(weeks)
+        # "all green" as the subject says it: nothing red or yellow, something green
+        all_green = sum(lights_in_words(list(colours_of(tw).values())) == "all green" for tw in weeks)
+        with_red = sum("red" in colours_of(tw).values() for tw in weeks)
+        slug = slugs.get(name)
+        known_shares = [v for v in shares if v is not None]
+        known_waits = [v for v in waits if v is not None]
+        teams.append(
+            {
+                "name": name,
+                "href": f"{slug}.html" if slug and _SAFE_SLUG.match(slug) else None,
+                "manager": weeks[-1].manager.display_name,
+                "weeks": len(weeks),
+                "all_green": all_green,
+                "with_red": with_red,
+                "longest_streak": longest_streak(weeks),
+                "best": _week_words(best),
+                "worst": _week_words(worst_week),
+                "counts": [
+                    {"item": item, "short": CHECKLIST_SHORT[item], **counts[item]} for item in CHECKLIST_ITEMS
+                ],
+                "coding_first": known_shares[0] if known_shares else None,
+                "coding_last": known_shares[-1] if known_shares else None,
+                "coding_target": targets[-1] if targets else None,
+                "coding_chart": charts.sparkline(
+                    shares, targets[-1] if targets else None, f"{name}: coding share by week"
+                ),
+                "wait_first": known_waits[0] if known_waits else None,
+                "wait_last": known_waits[-1] if known_waits else None,
+                "wait_chart": charts.sparkline(
+                    waits, None, f"{name}: half of decisions answered within, by week", as_percent=False
+                ),
+            }
+        )
+    title = f"All teams — {labels[0]} to {labels[-1]}" if labels else "All teams"
+    view = {
+        **_common(context, f"Delegation radar — {title}"),
+        "title": title,
+        "first": first_week,
+        "last": last_week,
+        "weeks": len(labels),
+        "teams": teams,
+        "checklist_titles": [(CHECKLIST_SHORT[i], CHECKLIST_TITLES[i]) for i in CHECKLIST_ITEMS],
+        "freshness": _freshness(context, last_week) if last_week else [],
+    }
+    return environment().get_template("quarter.html").render(view)

@@ -30,7 +30,7 @@ def test_write_week_writes_metrics_pages_and_index(tmp_path: Path) -> None:
     text = (folder / "metrics.json").read_text("utf-8")
     assert "NaN" not in text and "Infinity" not in text
     document = json.loads(text)
-    assert list(document) == ["week", "teams"]
+    assert list(document) == ["week", "as_of", "complete", "teams"]  # SPEC §6, v2
     assert document["week"] == WEEK
     assert [team["team"] for team in document["teams"]] == [TEAM_A, TEAM_B]
     for team in document["teams"]:
@@ -63,4 +63,9 @@ def test_range_writes_every_week_and_a_trend_page_per_team(tmp_path: Path) -> No
     assert sorted(p.name for p in output.trend_folder.iterdir()) == [
         "churn-retention.html",
         "feature-store.html",
+        "index.html",
     ]
+    # the quarter view links each team's trend page and counts the three weeks
+    index = (output.trend_folder / "index.html").read_text("utf-8")
+    assert 'href="churn-retention.html"' in index and 'href="feature-store.html"' in index
+    assert "All teams — 2026-W09 to 2026-W11" in index and "3 weeks" in index

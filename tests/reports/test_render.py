@@ -394,7 +394,7 @@ def test_comparison_page_reads_without_script(team_week: TeamWeekFactory, contex
     # the numbers are in the HTML itself, in the cells, with sort keys beside them
     assert 'data-sort="0.4625">46 %' in body
     assert 'data-sort="0.6">60 %' in body
-    assert "2<br><span class=\"meta\">oldest 2.9 days</span>" in body
+    assert '2<br><span class="meta">oldest 2.9 days</span>' in body
 
 
 def test_comparison_page_ignores_unsafe_slug(team_week: TeamWeekFactory, context: PageContext) -> None:
