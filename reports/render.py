@@ -969,6 +969,7 @@ def quarter_page(
         "title": title,
         "first": first_week,
         "last": last_week,
+        "last_line": week_line(last_week, context.zone) if last_week else "",
         "weeks": len(labels),
         "teams": teams,
         "checklist_titles": [(CHECKLIST_SHORT[i], CHECKLIST_TITLES[i]) for i in CHECKLIST_ITEMS],
