@@ -180,6 +180,12 @@ def render_rows(data: dict[str, Any]) -> list[Row]:
             "-",
         ),
         (
+            f"render the range index of {data['teams']} teams x {data['quarter_weeks']} weeks",
+            f"{data['quarter_index_seconds'] * 1000:.0f} ms ({data['quarter_index_kib']:.0f} KiB)",
+            "-",
+            "-",
+        ),
+        (
             "one team's 8-week history as flows.outputs builds it",
             f"{data['team_history_one_team_seconds']:.1f} s (x {data['teams']} teams in a weekly run)",
             "-",

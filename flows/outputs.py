@@ -6,6 +6,7 @@ functions, so a scheduled run and a manual report write byte-identical metrics.j
 Layout (SPEC §6):
   <output>/<ISO week>/metrics.json, index.html, <team-slug>.html, <team-slug>.eml
   <output>/<first week>_<last week>/<team-slug>.html   the trend page of a range run
+  <output>/<first week>_<last week>/index.html         every team over the range (quarter view)
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class WeekOutput:
     team_weeks: list[TeamWeek]
     html: dict[str, str] = field(repr=False, default_factory=dict)
     practices: dict[str, Any] = field(repr=False, default_factory=dict)  # team -> TeamPractice
+    histories: dict[str, list[TeamWeek]] = field(repr=False, default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -202,14 +204,16 @@ def write_week_files(
         files[pages[name]] = html[name].encode("utf-8")
     chosen = {name: slugs[name] for name in histories}
     index_path = folder / "index.html"
-    files[index_path] = comparison_page(week, results, chosen, context).encode("utf-8")
+    files[index_path] = comparison_page(week, results, chosen, context, histories).encode("utf-8")
     write_definitions(folder, context)
     # Written as a set, metrics.json last: a full disk leaves the week's old files, never a
     # metrics.json without its pages.
     files[metrics_path] = metrics_json(week, measured).encode("utf-8")
     atomic_write_set(files)
     log.info("wrote %s: metrics.json, %d team pages and index.html", folder, len(pages))
-    return WeekOutput(week, folder, metrics_path, index_path, pages, chosen, results, html, practices)
+    return WeekOutput(
+        week, folder, metrics_path, index_path, pages, chosen, results, html, practices, dict(histories)
+    )
 
 
 def write_week(
@@ -308,9 +312,10 @@ def write_trend_pages(
     generated_at: datetime | None = None,
     practices: Mapping[str, Sequence[Any]] | None = None,
 ) -> tuple[Path, dict[str, Path]]:
-    """One trend page per team over `weeks`, in `<output>/<first week>_<last week>/`; with
-    `practices` (team -> each week's TeamPractice or None) also the Friday practice by week."""
-    from reports.render import trend_page
+    """One trend page per team over `weeks`, and `index.html` comparing every team over them
+    (the quarter view), in `<output>/<first week>_<last week>/`; with `practices` (team -> each
+    week's TeamPractice or None) the trend pages also show the Friday practice by week."""
+    from reports.render import quarter_page, trend_page
     from reports.slug import unique_slugs
 
     context = page_context(config, fresh, generated_at or datetime.now(UTC))
@@ -323,5 +328,7 @@ def write_trend_pages(
         page = trend_page(team_series, context, (practices or {}).get(name))
         atomic_write_bytes(pages[name], page.encode("utf-8"))
     write_definitions(folder, context)
+    index = folder / "index.html"
+    atomic_write_bytes(index, quarter_page(series, {n: slugs[n] for n in series}, context).encode("utf-8"))
     log.info("wrote %d trend pages to %s", len(pages), folder)
     return folder, pages

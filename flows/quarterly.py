@@ -59,6 +59,8 @@ def publish_range_artifacts(output: RangeOutput) -> None:
         f"| {one_line(name).replace('|', '/')} | [{page.name}]({page.as_uri()}) |"
         for name, page in output.trend_pages.items()
     ]
+    index = output.trend_folder / "index.html"
+    rows.append(f"| all teams | [{index.name}]({index.as_uri()}) |")
     create_markdown_artifact(
         markdown=f"# Trend {first} to {last}\n\n" + "\n".join(rows) + "\n",
         key=f"radar-trend-{first.lower()}-{last.lower()}",

@@ -126,7 +126,8 @@ def weekly_messages(
     for tw in output.team_weeks:
         name, slug = tw.team.name, output.slugs[tw.team.name]
         mail = team_mail(tw, [*histories[name][:-1], tw], context, f"{slug}.html")
-        message = with_checkin_link(config, tw, weekly_message(tw, output.html[name], hosts, mail))
+        history = [*histories[name][:-1], tw]
+        message = with_checkin_link(config, tw, weekly_message(tw, output.html[name], hosts, mail, history))
         messages.append((name, message, slug, output.folder))
     return messages
 

@@ -22,6 +22,10 @@ class TeamWeek:
       pending:  key, summary, url, category, requested_at (UTC), age_hours
       unmapped: source ("github" | "jira"), identity, events (Int64)
       stale:    like pending: issues whose oldest open request is older than stale_after_days
+      answered: key, summary, url, category, requested_at, answered_at (UTC), wait_hours: the
+                decision requests answered in the week, longest wait first
+      issues:   key, summary, url, category: the team issues the week's escalation items and
+                `strategic_without_manager` name (so the page can title and link them)
     `extras` holds numbers the page shows beside the contract ones:
       manager_merged_pr_share, manager_commit_share (float | None),
       flags: list[str] (e.g. "team is not owning tactical decisions"),
@@ -37,4 +41,6 @@ class TeamWeek:
     pending: pl.DataFrame
     unmapped: pl.DataFrame
     stale: pl.DataFrame = field(default_factory=pl.DataFrame)
+    answered: pl.DataFrame = field(default_factory=pl.DataFrame)
+    issues: pl.DataFrame = field(default_factory=pl.DataFrame)
     extras: dict[str, Any] = field(default_factory=dict)

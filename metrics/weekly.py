@@ -98,6 +98,51 @@ def unmapped_identities(
     )
 
 
+ANSWERED_SCHEMA: dict[str, Any] = {
+    "team": pl.String,
+    "week": pl.String,
+    "key": pl.String,
+    "summary": pl.String,
+    "url": pl.String,
+    "category": pl.String,
+    "requested_at": pl.Datetime("us", "UTC"),
+    "answered_at": pl.Datetime("us", "UTC"),
+    "wait_hours": pl.Float64,
+}
+NAMED_ISSUE_SCHEMA: dict[str, Any] = {
+    "team": pl.String,
+    "week": pl.String,
+    "key": pl.String,
+    "summary": pl.String,
+    "url": pl.String,
+    "category": pl.String,
+}
+
+
+def answered_in_week(requests: pl.DataFrame, weeks: pl.DataFrame) -> pl.DataFrame:
+    """The decision requests answered in each week, with their wait, longest first: the evidence
+    behind the answered count and latency of SPEC §5.4."""
+    return (
+        in_weeks(requests.filter(pl.col("answered_at").is_not_null()), "answered_at", weeks)
+        .with_columns(requested_at=pl.col("at"), wait_hours=pl.col("latency_hours"))
+        .sort(["team", "week", "wait_hours", "key"], descending=[False, False, True, False])
+        .select(list(ANSWERED_SCHEMA))
+        .cast(ANSWERED_SCHEMA)  # type: ignore[arg-type]
+    )
+
+
+def named_issues(scope: Scope, items: pl.DataFrame, unattended: pl.DataFrame) -> pl.DataFrame:
+    """Summary, link and category of every team issue a week's evidence names (escalation items
+    and strategic issues without the manager)."""
+    keys = pl.concat([items.select("team", "week", "key"), unattended.select("team", "week", "key")]).unique()
+    return (
+        keys.join(scope.issues.select("team", "key", "summary", "url", "category"), on=["team", "key"])
+        .sort("team", "week", "key")
+        .select(list(NAMED_ISSUE_SCHEMA))
+        .cast(NAMED_ISSUE_SCHEMA)  # type: ignore[arg-type]
+    )
+
+
 def _parts(frame: pl.DataFrame, schema: Mapping[str, Any]) -> dict[tuple[str, str], pl.DataFrame]:
     """Split a (team, week, ...) frame into one frame per team-week, without those two columns."""
     columns = ["team", "week", *(c for c in schema if c not in ("team", "week"))]
@@ -175,9 +220,12 @@ def compute_week(tables: Tables, config: Config, week: Week) -> list[TeamWeek]:
         (row["team"], row["week"]): row["keys"]
         for row in unattended.group_by("team", "week", maintain_order=True).agg(keys=pl.col("key")).to_dicts()
     }
+    requests_made = decision_requests(scope, config, found, actions)
     decided, pending_rows, stale_rows = decisions_by_week(
-        scope, week_rows, decision_requests(scope, config, found, actions), thresholds.stale_after_days
+        scope, week_rows, requests_made, thresholds.stale_after_days
     )
+    answered = _parts(answered_in_week(requests_made, week_rows), ANSWERED_SCHEMA)
+    named = _parts(named_issues(scope, items, unattended), NAMED_ISSUE_SCHEMA)
     decisions = _rows(decided, ["team", "week", "category"])
     pending = _parts(pending_rows, PENDING_SCHEMA)
     stale = _parts(stale_rows, PENDING_SCHEMA)
@@ -203,6 +251,8 @@ def compute_week(tables: Tables, config: Config, week: Week) -> list[TeamWeek]:
             ("waiting", WAITING_SCHEMA),
             ("pending", PENDING_SCHEMA),
             ("unmapped", UNMAPPED_SCHEMA),
+            ("answered", ANSWERED_SCHEMA),
+            ("issues", NAMED_ISSUE_SCHEMA),
         )
     }
 
@@ -281,6 +331,8 @@ def compute_week(tables: Tables, config: Config, week: Week) -> list[TeamWeek]:
                 pending=pending.get(key, empty["pending"]),
                 unmapped=unmapped.get(key, empty["unmapped"]),
                 stale=stale.get(key, empty["pending"]),
+                answered=answered.get(key, empty["answered"]),
+                issues=named.get(key, empty["issues"]),
                 extras={
                     "manager_merged_pr_share": code["manager_merged_pr_share"],
                     "manager_commit_share": code["manager_commit_share"],

@@ -95,9 +95,9 @@ def bullet_chart(share: float | None, target: float | None, label: str = "Coding
         parts.append(_el("rect", x=left, y=22, width=span, height=22, fill="#eeeeee"))
     else:
         bands = (
-            (0.0, target, "green", "OK"),
-            (target, min(target + 0.2, 1.0), "yellow", "watch"),
-            (min(target + 0.2, 1.0), 1.0, "red", "act"),
+            (0.0, target, "green", "green"),
+            (target, min(target + 0.2, 1.0), "yellow", "yellow"),
+            (min(target + 0.2, 1.0), 1.0, "red", "red"),
         )
         for start, end, colour, word in bands:
             if end <= start:
@@ -166,10 +166,12 @@ def _segments(points: Sequence[tuple[float, float] | None]) -> list[list[tuple[f
     return [run for run in runs if run]
 
 
-def sparkline(values: Sequence[float | None], target: float | None, label: str) -> Chart:
-    """A small line of shares (0–1) over recent weeks, with the target as a dashed line."""
+def sparkline(
+    values: Sequence[float | None], target: float | None, label: str, *, as_percent: bool = True
+) -> Chart:
+    """A small line of shares (0–1), or of hours, over weeks, with the target as a dashed line."""
     width, height, pad = 180, 44, 5
-    top = max([v for v in values if v is not None] + [target or 0.0, 0.1])
+    top = max([v for v in values if v is not None] + [target or 0.0, 0.1 if as_percent else 1.0])
 
     def y(value: float) -> float:
         return height - pad - (height - 2 * pad) * min(value, top) / top
@@ -187,7 +189,7 @@ def sparkline(values: Sequence[float | None], target: float | None, label: str) 
     for point in points:
         if point is not None:
             parts.append(_marker("circle", point[0], point[1], INK))
-    known = [f"{_percent(v)}" if v is not None else "no data" for v in values]
+    known = ["no data" if v is None else _percent(v) if as_percent else f"{v:.1f} h" for v in values]
     return _svg(width, height, f"{label}, oldest first: {', '.join(known) or 'no weeks'}", parts, "spark")
 
 
@@ -200,7 +202,7 @@ def compare_bars(items: Sequence[tuple[str, float | None]], unit: str, label: st
     parts: list[Shape] = []
     for i, (name, value) in enumerate(items):
         y = 6 + i * row
-        parts.append(_text(0, y + 15, name, 13))
+        parts.append(_text(2, y + 15, name, 13))
         colour, _, _ = SERIES_STYLES[i % len(SERIES_STYLES)]
         if value is None:
             parts.append(_text(110, y + 15, "no data", 13, fill=MUTED))
@@ -276,7 +278,13 @@ def line_chart(
     every = max(1, -(-len(labels) // 8))
     for i, text in enumerate(labels):
         if i % every == 0 or i == len(labels) - 1:
-            parts.append(_text(x(i), bottom + 18, text.split("-")[-1], 13, "middle", MUTED))
+            # the last label ends at the plot's right edge, so it is never cut off
+            anchor = "end" if i == len(labels) - 1 and len(labels) > 1 else "middle"
+            parts.append(
+                _text(
+                    x(i) + (8 if anchor == "end" else 0), bottom + 18, text.split("-")[-1], 13, anchor, MUTED
+                )
+            )
     for index, one in enumerate(series):
         colour, dash, shape = SERIES_STYLES[index % len(SERIES_STYLES)]
         points = [None if v is None else (x(i), y(v)) for i, v in enumerate(one.values)]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from metrics.result import TeamWeek
-from reports.health import checklist_of, incomplete_reasons
+from reports.change import light_changes, subject_lights
+from reports.health import incomplete_reasons
 from reports.mail import DEFINITIONS, InlineImage, MailBody
 from reports.render import (
     CATEGORIES,
@@ -43,21 +44,21 @@ def one_line(value: object) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def subject_words(colours: Collection[str], incomplete: bool) -> str:
+def subject_words(words: str, incomplete: bool) -> str:
     """The lights in words for a subject; with incomplete data never "all green" (SPEC §7)."""
-    words = lights_in_words(colours)
     if not incomplete:
         return words
     return "data incomplete" + (f", {words}" if words not in ("all green", "no data") else "")
 
 
-def weekly_subject(team_week: TeamWeek) -> str:
-    """`Delegation radar — <team> — week <ISO week>: 2 red, 1 yellow`, always one line."""
-    colours = [light["colour"] for light in checklist_lights({"checklist": checklist_of(team_week)})]
+def weekly_subject(team_week: TeamWeek, history: Sequence[TeamWeek] = ()) -> str:
+    """`Delegation radar — <team> — week <ISO week>: 2 red (coding 5th week), 1 yellow`, always one
+    line; `history` (oldest first, ending with `team_week`) gives each light's streak."""
+    weeks = [*[h for h in history if h.week.label != team_week.week.label], team_week]
     # `=?...?=` would be decoded as an RFC 2047 encoded word by mail libraries and clients,
     # smuggling a line break back in: break the opening sequence.
     team = one_line(team_week.team.name).replace("=?", "= ?") or "(unnamed team)"
-    words = subject_words(colours, bool(incomplete_reasons(team_week)))
+    words = subject_words(subject_lights(light_changes(weeks)), bool(incomplete_reasons(team_week)))
     return f"{SUBJECT_PREFIX} — {team} — week {team_week.week.label}: {words}"
 
 
@@ -129,11 +130,16 @@ def weekly_text(team_week: TeamWeek, allowed_hosts: Collection[str] = ()) -> str
 
 
 def weekly_message(
-    team_week: TeamWeek, html: str, allowed_hosts: Collection[str] = (), mail: MailBody | None = None
+    team_week: TeamWeek,
+    html: str,
+    allowed_hosts: Collection[str] = (),
+    mail: MailBody | None = None,
+    history: Sequence[TeamWeek] = (),
 ) -> WeeklyMessage:
     """The message for one team's week; `html` is the rendered team page (attached), `mail` its
-    mail version (the HTML body; without it the page itself is the body)."""
-    subject, text = weekly_subject(team_week), weekly_text(team_week, allowed_hosts)
+    mail version (the HTML body; without it the page itself is the body), `history` the weeks
+    before it (for the streaks in the subject)."""
+    subject, text = weekly_subject(team_week, history), weekly_text(team_week, allowed_hosts)
     if mail is None:
         return WeeklyMessage(subject, html, text)
     return WeeklyMessage(subject, mail.html, text, mail.images, html)

@@ -26,7 +26,9 @@ from core.config import Config, zone_for
 from core.weeks import Week
 from metrics.result import TeamWeek
 from reports import charts
+from reports.change import change_text, colours_of, light_changes, streak, streak_text
 from reports.practice import TeamPractice, practice_trend_view, practice_view
+from reports.reasons import UNSPECIFIED, reason_of
 
 CATEGORIES = ("strategic", "implementation", "tactical")
 COLOURS = ("green", "yellow", "red", "grey")
@@ -80,6 +82,14 @@ CATEGORY_TITLES = {
     "tactical": "Tactical",
 }
 README_ANCHOR = "how-the-numbers-are-computed"
+LIST_LIMIT = 10  # a page lists this many of a kind (the oldest first), then says "and N more"
+ESCALATION_KINDS = {
+    "label": "escalation label added",
+    "assign": "assigned to you",
+    "status": "moved into a decision status",
+    "mention": "you were mentioned in a comment",
+}
+IDENTITY_SOURCES = {"github": "GitHub login", "jira": "Jira account"}
 _SAFE_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _UNSAFE_URL_CHARACTERS = re.compile(r"[\s\\\x00-\x1f\x7f]")
 
@@ -134,7 +144,7 @@ def readme_link(readme_url: str | None) -> str | None:
     if not readme_url or _UNSAFE_URL_CHARACTERS.search(readme_url):
         return None
     scheme = urlsplit(readme_url).scheme.lower()
-    if scheme not in ("", "http", "https", "file"):
+    if scheme not in ("", "http", "https"):
         return None
     return readme_url.split("#", 1)[0] + "#" + README_ANCHOR
 
@@ -368,6 +378,187 @@ def _categories(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     return result
 
 
+# ---------------------------------------------------------------- evidence behind the lights
+
+
+def bounded(rows: Sequence[Mapping[str, Any]], limit: int = LIST_LIMIT) -> dict[str, Any]:
+    """The first `limit` rows (the caller sorts, oldest first) and how many more there are."""
+    return {"rows": list(rows[:limit]), "more": max(len(rows) - limit, 0), "total": len(rows)}
+
+
+def _instant(value: object) -> datetime | None:
+    """A metrics.json time (`2026-11-16T08:06:00Z`) or a datetime as an aware UTC datetime."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo("UTC"))
+    return None
+
+
+def _issue_details(tw: TeamWeek) -> dict[str, dict[str, Any]]:
+    """Issue key -> summary, url, category, from every evidence frame that names issues."""
+    details: dict[str, dict[str, Any]] = {}
+    for frame in (tw.issues, tw.answered, tw.stale, tw.pending):
+        for row in _rows(frame, ("key", "summary", "url", "category")):
+            if row["key"] is not None:
+                details.setdefault(str(row["key"]), row)
+    return details
+
+
+def _issue(key: object, details: Mapping[str, Mapping[str, Any]], hosts: Collection[str]) -> dict[str, Any]:
+    found = details.get(str(key), {})
+    category = found.get("category")
+    return {
+        "key": str(key),
+        "summary": found.get("summary"),
+        "link": link_or_none(found.get("url"), hosts),
+        "category": category if category in CATEGORIES else None,
+    }
+
+
+def _reason_names(value: object) -> list[str]:
+    names = [str(r) for r in value if r] if isinstance(value, list | tuple) else []
+    return names or [UNSPECIFIED]
+
+
+def escalation_items(tw: TeamWeek, hosts: Collection[str]) -> list[dict[str, Any]]:
+    """Each escalation of the week, oldest first: the issue, its category, how it reached you
+    (in words), by whom, when, and its reasons in plain words."""
+    details = _issue_details(tw)
+    escalations = _section(tw.summary, "escalations")
+    rows = []
+    for category in CATEGORIES:
+        for item in _section(escalations, category).get("items") or []:
+            if not isinstance(item, Mapping):
+                continue
+            reasons = _reason_names(item.get("reasons"))
+            rows.append(
+                {
+                    **_issue(item.get("key"), details, hosts),
+                    "category": category,
+                    "at": _instant(item.get("at")),
+                    "kind": ESCALATION_KINDS.get(str(item.get("kind")), str(item.get("kind") or "—")),
+                    "by": str(item.get("by")) if item.get("by") is not None else "—",
+                    "reasons": reasons,
+                    "reason_titles": [reason_of(r).title for r in reasons],
+                }
+            )
+    rows.sort(
+        key=lambda r: (r["at"] is None, r["at"] or datetime.min.replace(tzinfo=ZoneInfo("UTC")), r["key"])
+    )
+    return rows
+
+
+def reason_steps(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One next step per reason among the week's escalations: the reason in plain words, the
+    step, and the issues it refers to (each once); most escalated issues first."""
+    by_reason: dict[str, list[Mapping[str, Any]]] = {}
+    for item in items:
+        for reason in item["reasons"]:
+            issues = by_reason.setdefault(reason, [])
+            if all(i["key"] != item["key"] for i in issues):
+                issues.append(item)
+    steps: list[dict[str, Any]] = []
+    for name, issues in by_reason.items():
+        reason = reason_of(name)
+        steps.append(
+            {
+                "reason": name,
+                "title": reason.title,
+                "next_step": reason.next_step,
+                "count": len(issues),
+                "issues": bounded(issues),
+            }
+        )
+    steps.sort(key=lambda s: (-int(s["count"]), s["reason"] == UNSPECIFIED, str(s["title"])))
+    return steps
+
+
+def strategic_without_you(tw: TeamWeek, hosts: Collection[str]) -> list[dict[str, Any]]:
+    """The strategic issues active in the week that you did not touch (SPEC §5.5)."""
+    keys = _section(tw.summary, "escalations").get("strategic_without_manager") or []
+    details = _issue_details(tw)
+    return [_issue(key, details, hosts) for key in keys if key is not None]
+
+
+def answered_decisions(tw: TeamWeek, hosts: Collection[str]) -> list[dict[str, Any]]:
+    """The decision requests answered in the week, longest wait first."""
+    rows = _rows(
+        tw.answered, ("key", "summary", "url", "category", "requested_at", "answered_at", "wait_hours")
+    )
+    for row in rows:
+        row["link"] = link_or_none(row["url"], hosts)
+        row["category"] = row["category"] if row["category"] in CATEGORIES else None
+    return sorted(rows, key=lambda r: (-(_float(r["wait_hours"]) or 0.0), str(r["key"])))
+
+
+def stale_requests(tw: TeamWeek, hosts: Collection[str]) -> list[dict[str, Any]]:
+    """Requests older than `stale_after_days`, oldest first: answer or close them."""
+    rows = _rows(tw.stale, ("key", "summary", "url", "category", "requested_at", "age_hours"))
+    for row in rows:
+        row["link"] = link_or_none(row["url"], hosts)
+        row["category"] = row["category"] if row["category"] in CATEGORIES else None
+    return sorted(rows, key=lambda r: (-(_float(r["age_hours"]) or 0.0), str(r["key"])))
+
+
+def _reference(key: str, link: str | None, note: str) -> dict[str, Any]:
+    return {"text": key, "link": link, "note": note}
+
+
+def step_references(evidence: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """What each light's next step refers to: the items on this page (oldest or longest first,
+    the first 3 named) and the section that lists them all."""
+    waiting = [
+        _reference(f"{w['repo']}#{w['number']}", w["link"], f"waiting {age(w['age_hours'])}")
+        for w in evidence["waiting"]
+    ]
+    tactical = [
+        _reference(i["key"], i["link"], i["kind"])
+        for i in evidence["escalations"]
+        if i["category"] == "tactical"
+    ]
+    strategic = [_reference(i["key"], i["link"], "moved without you") for i in evidence["strategic"]]
+    pending = [
+        _reference(str(p["key"]), p["link"], f"waiting {age(p['age_hours'])}") for p in evidence["pending"]
+    ]
+    if not pending:
+        pending = [
+            _reference(str(a["key"]), a["link"], f"answered after {age(a['wait_hours'])}")
+            for a in evidence["answered"]
+        ]
+    longest = sorted(evidence["sessions"], key=lambda s: -(_float(s["hours"]) or 0.0))
+    sessions = [
+        _reference(day(s["day"]) if isinstance(s["day"], date) else "—", None, hours(_float(s["hours"])))
+        for s in longest
+    ]
+    found = {
+        "coding": ("coding", "your coding sessions", sessions),
+        "reviews": ("waiting", "pull requests waiting on you", waiting),
+        "tactical_ownership": ("escalations", "this week's escalations", tactical),
+        "strategic_involvement": ("strategic-without-you", "strategic issues without you", strategic),
+        "decisions": (
+            "pending" if evidence["pending"] else "answered",
+            "decisions waiting on you" if evidence["pending"] else "decisions you answered",
+            pending,
+        ),
+    }
+    result = {}
+    for item, (anchor, section, refs) in found.items():
+        result[item] = {"anchor": anchor, "section": section, **bounded(refs, 3)}
+    return result
+
+
+def identity_kind(source: object, identity: object) -> str:
+    """What an unmapped identity is: a GitHub login, a commit e-mail, a Jira account."""
+    if source == "github" and isinstance(identity, str) and "@" in identity:
+        return "commit e-mail"
+    return IDENTITY_SOURCES.get(str(source), str(source))
+
+
 def _has_jira(tw: TeamWeek, context: PageContext) -> bool:
     if tw.team.jira_projects == [] or context.jira_configured is False:
         return False
@@ -429,11 +620,26 @@ def reports_line(reports: int | None, teams: int) -> str:
     return f"a team of {reports}"
 
 
+def with_changes(lights: list[dict[str, Any]], history: Sequence[TeamWeek], current: TeamWeek) -> None:
+    """Add each light's change since last week and its streak (reports/change.py) to `lights`."""
+    weeks = [*[h for h in history if h.week.label != current.week.label], current]
+    weeks.sort(key=lambda h: h.week.monday)
+    changes = {c["item"]: c for c in light_changes(weeks)}
+    for light in lights:
+        found = changes.get(light["item"])
+        light["change"] = found["change"] if found else None
+        light["was"] = found["was"] if found else None
+        light["change_text"] = change_text(found) if found else ""
+        light["streak"] = found["streak"] if found else 0
+        light["streak_text"] = streak_text(found["streak"], found["known"]) if found else ""
+
+
 def team_page(
     tw: TeamWeek, history: Sequence[TeamWeek], context: PageContext, practice: TeamPractice | None = None
 ) -> str:
-    """The team's weekly report: checklist, the four signals and the evidence behind them, and
-    with `practice` the Friday self-check and the delegation plan."""
+    """The team's weekly report: checklist (with change and streak, and what each next step
+    refers to), the four signals and the evidence behind them, with `practice` the Friday
+    self-check and the delegation plan, data-quality notes last."""
     summary = tw.summary
     coding, reviews = _section(summary, "coding"), _section(summary, "reviews")
     hosts = context.allowed_hosts
@@ -441,6 +647,26 @@ def team_page(
     waiting = _waiting(tw, hosts)
     values = _coding_history(history, tw)
     flags = tw.extras.get("flags") or []
+    sessions = _rows(tw.sessions, ("day", "start", "end", "commits", "hours"))
+    escalations = escalation_items(tw, hosts)
+    pending = _pending(tw, hosts)
+    evidence = {
+        "waiting": waiting,
+        "escalations": escalations,
+        "strategic": strategic_without_you(tw, hosts),
+        "pending": pending,
+        "answered": answered_decisions(tw, hosts),
+        "sessions": sessions,
+    }
+    references = step_references(evidence)
+    checklist = checklist_lights(summary)
+    with_changes(checklist, history, tw)
+    for light in checklist:
+        light["refers"] = references.get(light["item"]) if light["next_step"] else None
+    lights = {light["item"]: light for light in checklist}
+    unmapped = _unmapped(tw)
+    for u in unmapped:
+        u["kind"] = identity_kind(u["source"], u["identity"])
     view = {
         **_common(context, f"{tw.team.name} — week {tw.week.label}"),
         "tw": tw,
@@ -451,8 +677,9 @@ def team_page(
         ),
         "manager": tw.manager.display_name,
         "freshness": _freshness(context, tw.week),
-        "unmapped": _unmapped(tw),
-        "checklist": checklist_lights(summary),
+        "unmapped": unmapped,
+        "checklist": checklist,
+        "lights_by_item": lights,
         "coding": {
             "hours": _float(coding.get("hours")),
             "expected_hours": _float(coding.get("expected_hours")),
@@ -466,7 +693,8 @@ def team_page(
             "sparkline": charts.sparkline(values, target, "Coding share, last weeks"),
             "weeks": len(values),
         },
-        "sessions": _rows(tw.sessions, ("day", "start", "end", "commits", "hours")),
+        "sessions": sessions,
+        "sessions_list": bounded(sessions),
         "reviews": {
             "colour": _colour(reviews.get("colour")),
             "share": _float(reviews.get("manager_review_share")),
@@ -483,9 +711,16 @@ def team_page(
             ),
         },
         "waiting": waiting,
+        "waiting_list": bounded(waiting),
         "categories": _categories(summary),
         "decisions_colour": _colour(_section(summary, "decisions").get("colour")),
-        "pending": _pending(tw, hosts),
+        "pending": pending,
+        "pending_list": bounded(pending),
+        "escalation_list": bounded(escalations),
+        "reason_steps": reason_steps(escalations),
+        "strategic_list": bounded(evidence["strategic"]),
+        "answered_list": bounded(evidence["answered"]),
+        "stale_list": bounded(stale_requests(tw, hosts)),
         "has_jira": _has_jira(tw, context),
         "flags": [str(f) for f in flags if f],
         "practice": practice_view(practice),
@@ -494,9 +729,15 @@ def team_page(
 
 
 def comparison_page(
-    week: Week, team_weeks: Sequence[TeamWeek], slugs: Mapping[str, str], context: PageContext
+    week: Week,
+    team_weeks: Sequence[TeamWeek],
+    slugs: Mapping[str, str],
+    context: PageContext,
+    histories: Mapping[str, Sequence[TeamWeek]] | None = None,
 ) -> str:
-    """Every team side by side: the checklist lights and headline numbers, sortable by column."""
+    """Every team side by side: the checklist lights with their change since last week and
+    streak, and the headline numbers, sortable by column. `histories` (team name -> weeks,
+    oldest first, ending with this week) gives the changes; without it none are shown."""
     rows = []
     for tw in team_weeks:
         summary = tw.summary
@@ -505,6 +746,10 @@ def comparison_page(
         waiting = _waiting(tw, ())
         pending = _pending(tw, ())
         lights = checklist_lights(summary)[: len(CHECKLIST_ITEMS)]
+        history = list((histories or {}).get(tw.team.name) or [])
+        with_changes(lights, history, tw)
+        weeks = [*[h for h in history if h.week.label != tw.week.label], tw]
+        team_streak = streak(weeks) if histories is not None else 0
         rows.append(
             {
                 "name": tw.team.name,
@@ -515,6 +760,8 @@ def comparison_page(
                 "overall": worst([light["colour"] for light in lights]),
                 "in_words": lights_in_words([light["colour"] for light in lights]),
                 "overall_rank": 3 - SEVERITY[worst([light["colour"] for light in lights])],
+                "streak": team_streak,
+                "streak_text": streak_text(team_streak, len(weeks)) if team_streak > 1 else "",
                 "coding_share": _float(coding.get("share")),
                 "coding_target": _float(coding.get("target")),
                 "review_share": _float(reviews.get("manager_review_share")),
@@ -529,6 +776,7 @@ def comparison_page(
     view = {
         **_common(context, f"Delegation radar — all teams — week {week.label}"),
         "week": week,
+        "week_line": week_line(week, context.zone),
         "rows": rows,
         "checklist_titles": [(CHECKLIST_SHORT[i], CHECKLIST_TITLES[i]) for i in CHECKLIST_ITEMS],
         "freshness": _freshness(context, week),
@@ -564,7 +812,7 @@ def trend_page(
     ]
     review_series = [
         charts.Series(
-            "Your review share",
+            "Manager's review share",
             [_float(_section(tw.summary, "reviews").get("manager_review_share")) for tw in weeks],
         ),
         charts.Series(
@@ -618,3 +866,135 @@ def definitions_page(context: PageContext) -> str:
         .get_template("definitions.html")
         .render(_common(context, "How the numbers are computed"))
     )
+
+
+# ---------------------------------------------------------------- the quarter index
+
+
+def _week_score(colours: Sequence[str]) -> tuple[int, int]:
+    return colours.count("red"), colours.count("yellow")
+
+
+def best_and_worst(weeks: Sequence[TeamWeek]) -> tuple[TeamWeek | None, TeamWeek | None]:
+    """The week with the fewest red, then yellow, lights and the one with the most (the earlier
+    on a tie); weeks with every light grey are not judged."""
+    judged = []
+    for tw in weeks:
+        colours = [c for c in colours_of(tw).values()]
+        if any(c != "grey" for c in colours):
+            judged.append((_week_score(colours), tw))
+    if not judged:
+        return None, None
+    best = min(judged, key=lambda pair: pair[0])[1]
+    worst_week = max(judged, key=lambda pair: pair[0])[1]
+    return best, worst_week
+
+
+def decision_wait(tw: TeamWeek) -> float | None:
+    """Half of the decisions answered in the week were answered within this many hours (the
+    median wait over every category); null with none answered."""
+    frame = tw.answered
+    if frame.height == 0 or "wait_hours" not in frame.columns:
+        return None
+    value = frame.get_column("wait_hours").median()
+    return float(value) if isinstance(value, int | float) else None
+
+
+def colour_counts(weeks: Sequence[TeamWeek]) -> dict[str, dict[str, int]]:
+    """Light -> colour -> how many of the weeks it had that colour."""
+    counts = {item: dict.fromkeys(("red", "yellow", "green", "grey"), 0) for item in CHECKLIST_ITEMS}
+    for tw in weeks:
+        for item, colour in colours_of(tw).items():
+            counts[item][colour] += 1
+    return counts
+
+
+def longest_streak(weeks: Sequence[TeamWeek]) -> int:
+    """The longest run of weeks in which the team had a red or yellow light."""
+    longest = current = 0
+    for tw in weeks:
+        flagged = any(c in ("red", "yellow") for c in colours_of(tw).values())
+        current = current + 1 if flagged else 0
+        longest = max(longest, current)
+    return longest
+
+
+def _week_words(tw: TeamWeek | None) -> dict[str, Any] | None:
+    if tw is None:
+        return None
+    return {
+        "label": tw.week.label,
+        "monday": tw.week.monday,
+        "words": lights_in_words(list(colours_of(tw).values())),
+    }
+
+
+def quarter_page(
+    series: Mapping[str, Sequence[TeamWeek]], slugs: Mapping[str, str], context: PageContext
+) -> str:
+    """The index of a range run: every team over the range side by side — weeks per colour for
+    each light, best and worst week, and the coding share and decision wait trends."""
+    teams = []
+    labels: list[str] = []
+    first_week: Week | None = None
+    last_week: Week | None = None
+    for name, team_weeks in series.items():
+        weeks = sorted(team_weeks, key=lambda tw: tw.week.monday)
+        if not weeks:
+            continue
+        if len(weeks) > len(labels):
+            labels = [tw.week.label for tw in weeks]
+            first_week, last_week = weeks[0].week, weeks[-1].week
+        shares = [_float(_section(tw.summary, "coding").get("share")) for tw in weeks]
+        targets = [
+            t for t in (_float(_section(tw.summary, "coding").get("target")) for tw in weeks) if t is not None
+        ]
+        waits = [decision_wait(tw) for tw in weeks]
+        best, worst_week = best_and_worst(weeks)
+        counts = colour_counts(weeks)
+        # "all green" as the subject says it: nothing red or yellow, something green
+        all_green = sum(lights_in_words(list(colours_of(tw).values())) == "all green" for tw in weeks)
+        with_red = sum("red" in colours_of(tw).values() for tw in weeks)
+        slug = slugs.get(name)
+        known_shares = [v for v in shares if v is not None]
+        known_waits = [v for v in waits if v is not None]
+        teams.append(
+            {
+                "name": name,
+                "href": f"{slug}.html" if slug and _SAFE_SLUG.match(slug) else None,
+                "manager": weeks[-1].manager.display_name,
+                "weeks": len(weeks),
+                "all_green": all_green,
+                "with_red": with_red,
+                "longest_streak": longest_streak(weeks),
+                "best": _week_words(best),
+                "worst": _week_words(worst_week),
+                "counts": [
+                    {"item": item, "short": CHECKLIST_SHORT[item], **counts[item]} for item in CHECKLIST_ITEMS
+                ],
+                "coding_first": known_shares[0] if known_shares else None,
+                "coding_last": known_shares[-1] if known_shares else None,
+                "coding_target": targets[-1] if targets else None,
+                "coding_chart": charts.sparkline(
+                    shares, targets[-1] if targets else None, f"{name}: coding share by week"
+                ),
+                "wait_first": known_waits[0] if known_waits else None,
+                "wait_last": known_waits[-1] if known_waits else None,
+                "wait_chart": charts.sparkline(
+                    waits, None, f"{name}: half of decisions answered within, by week", as_percent=False
+                ),
+            }
+        )
+    title = f"All teams — {labels[0]} to {labels[-1]}" if labels else "All teams"
+    view = {
+        **_common(context, f"Delegation radar — {title}"),
+        "title": title,
+        "first": first_week,
+        "last": last_week,
+        "last_line": week_line(last_week, context.zone) if last_week else "",
+        "weeks": len(labels),
+        "teams": teams,
+        "checklist_titles": [(CHECKLIST_SHORT[i], CHECKLIST_TITLES[i]) for i in CHECKLIST_ITEMS],
+        "freshness": _freshness(context, last_week) if last_week else [],
+    }
+    return environment().get_template("quarter.html").render(view)

@@ -105,6 +105,7 @@ def test_quarterly_review_writes_weeks_and_trend_pages(tmp_path: Path) -> None:
     assert sorted(p.name for p in (out / "2026-W45_2026-W47").iterdir()) == [
         "definitions.html",
         "forecasting.html",
+        "index.html",
     ]
     document = json.loads((out / "2026-W46" / "metrics.json").read_text("utf-8"))
     assert [team["team"] for team in document["teams"]] == ["Forecasting"]

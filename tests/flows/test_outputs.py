@@ -64,4 +64,9 @@ def test_range_writes_every_week_and_a_trend_page_per_team(tmp_path: Path) -> No
         "churn-retention.html",
         "definitions.html",
         "feature-store.html",
+        "index.html",
     ]
+    # the quarter view links each team's trend page and counts the three weeks
+    index = (output.trend_folder / "index.html").read_text("utf-8")
+    assert 'href="churn-retention.html"' in index and 'href="feature-store.html"' in index
+    assert "All teams — 2026-W09 to 2026-W11" in index and "3 weeks" in index

@@ -49,6 +49,31 @@ PENDING_SCHEMA = pl.Schema(
     }
 )
 UNMAPPED_SCHEMA = pl.Schema({"source": pl.String(), "identity": pl.String(), "events": pl.Int64()})
+ANSWERED_SCHEMA = pl.Schema(
+    {
+        "key": pl.String(),
+        "summary": pl.String(),
+        "url": pl.String(),
+        "category": pl.String(),
+        "requested_at": UTC_TIME,
+        "answered_at": UTC_TIME,
+        "wait_hours": pl.Float64(),
+    }
+)
+ISSUES_SCHEMA = pl.Schema(
+    {"key": pl.String(), "summary": pl.String(), "url": pl.String(), "category": pl.String()}
+)
+ISSUE_SUMMARIES = {
+    "DS-1": ("Pricing model for 2027", "strategic"),
+    "DS-2": ("Retention targets with marketing", "strategic"),
+    "DS-11": ("Fix the nightly feature job", "tactical"),
+    "DS-12": ("Tune the churn threshold", "tactical"),
+    "DS-13": ("Wait for the billing export", "tactical"),
+}
+
+
+def jira_url(key: str) -> str:
+    return f"https://acme.atlassian.net/browse/{key}"
 
 
 def checklist(
@@ -96,6 +121,15 @@ def busy_summary(name: str, size: int) -> dict[str, Any]:
                 "escalation_rate": 0.5,
                 "manager_involved": 1,
                 "reasons": {"stakeholder-misalignment": 1},
+                "items": [
+                    {
+                        "key": "DS-2",
+                        "at": "2026-11-17T06:00:00Z",
+                        "kind": "mention",
+                        "by": "mei",
+                        "reasons": ["stakeholder-misalignment"],
+                    },
+                ],
             },
             "implementation": {
                 "active": 4,
@@ -103,6 +137,15 @@ def busy_summary(name: str, size: int) -> dict[str, Any]:
                 "escalation_rate": 0.25,
                 "manager_involved": 2,
                 "reasons": {"unresolved-technical-debate": 1},
+                "items": [
+                    {
+                        "key": "DS-7",
+                        "at": "2026-11-19T12:00:00Z",
+                        "kind": "status",
+                        "by": "lev",
+                        "reasons": ["unresolved-technical-debate"],
+                    },
+                ],
             },
             "tactical": {
                 "active": 10,
@@ -110,7 +153,32 @@ def busy_summary(name: str, size: int) -> dict[str, Any]:
                 "escalation_rate": 0.3,
                 "manager_involved": 5,
                 "reasons": {"unspecified": 2, "dependency": 1},
+                # oldest first is DS-12 (Mon), DS-11 (Tue), DS-13 (Wed)
+                "items": [
+                    {
+                        "key": "DS-12",
+                        "at": "2026-11-16T06:00:00Z",
+                        "kind": "assign",
+                        "by": "jo@contractor.example",
+                        "reasons": ["unspecified"],
+                    },
+                    {
+                        "key": "DS-11",
+                        "at": "2026-11-17T09:30:00Z",
+                        "kind": "label",
+                        "by": "mei",
+                        "reasons": ["unspecified"],
+                    },
+                    {
+                        "key": "DS-13",
+                        "at": "2026-11-18T11:00:00Z",
+                        "kind": "mention",
+                        "by": "lev",
+                        "reasons": ["dependency"],
+                    },
+                ],
             },
+            "strategic_without_manager": ["DS-1"],
         },
         "decisions": {
             "strategic": {
@@ -119,6 +187,7 @@ def busy_summary(name: str, size: int) -> dict[str, Any]:
                 "median_hours": 6.0,
                 "p90_hours": 6.0,
                 "pending": [],
+                "stale": {"count": 0, "oldest_age_hours": None},
             },
             "implementation": {
                 "requested": 1,
@@ -126,6 +195,7 @@ def busy_summary(name: str, size: int) -> dict[str, Any]:
                 "median_hours": None,
                 "p90_hours": None,
                 "pending": [{"key": "DS-7", "age_hours": 80.0}],
+                "stale": {"count": 0, "oldest_age_hours": None},
             },
             "tactical": {
                 "requested": 3,
@@ -133,6 +203,7 @@ def busy_summary(name: str, size: int) -> dict[str, Any]:
                 "median_hours": 10.0,
                 "p90_hours": 30.0,
                 "pending": [],
+                "stale": {"count": 1, "oldest_age_hours": 800.0},
             },
             "colour": "red",
         },
@@ -223,7 +294,48 @@ def evidence(
     unmapped = pl.DataFrame(
         {"source": ["github"], "identity": ["old-laptop-login"], "events": [3]}, schema=UNMAPPED_SCHEMA
     )
-    return {"sessions": sessions, "waiting": waiting, "pending": pending, "unmapped": unmapped}
+    # answered in the week, longest wait first: DS-11 30 h, DS-12 10 h, DS-2 6 h, DS-13 2 h
+    answered = pl.DataFrame(
+        {
+            "key": ["DS-11", "DS-12", "DS-2", "DS-13"],
+            "summary": [ISSUE_SUMMARIES[k][0] for k in ("DS-11", "DS-12", "DS-2", "DS-13")],
+            "url": [jira_url(k) for k in ("DS-11", "DS-12", "DS-2", "DS-13")],
+            "category": ["tactical", "tactical", "strategic", "tactical"],
+            "requested_at": [_at(1, 9, 30), _at(0, 10), _at(1, 10), _at(2, 15)],
+            "answered_at": [_at(2, 15, 30), _at(0, 20), _at(1, 16), _at(2, 17)],
+            "wait_hours": [30.0, 10.0, 6.0, 2.0],
+        },
+        schema=ANSWERED_SCHEMA,
+    )
+    issues = pl.DataFrame(
+        {
+            "key": list(ISSUE_SUMMARIES),
+            "summary": [v[0] for v in ISSUE_SUMMARIES.values()],
+            "url": [jira_url(k) for k in ISSUE_SUMMARIES],
+            "category": [v[1] for v in ISSUE_SUMMARIES.values()],
+        },
+        schema=ISSUES_SCHEMA,
+    )
+    stale = pl.DataFrame(
+        {
+            "key": ["DS-3"],
+            "summary": ["Old question about the data contract"],
+            "url": [jira_url("DS-3")],
+            "category": ["tactical"],
+            "requested_at": [_at(0, 0) - timedelta(hours=800)],
+            "age_hours": [800.0],
+        },
+        schema=PENDING_SCHEMA,
+    )
+    return {
+        "sessions": sessions,
+        "waiting": waiting,
+        "pending": pending,
+        "unmapped": unmapped,
+        "answered": answered,
+        "issues": issues,
+        "stale": stale,
+    }
 
 
 def empty_evidence() -> dict[str, pl.DataFrame]:
@@ -232,6 +344,9 @@ def empty_evidence() -> dict[str, pl.DataFrame]:
         "waiting": pl.DataFrame(schema=WAITING_SCHEMA),
         "pending": pl.DataFrame(schema=PENDING_SCHEMA),
         "unmapped": pl.DataFrame(schema=UNMAPPED_SCHEMA),
+        "answered": pl.DataFrame(schema=ANSWERED_SCHEMA),
+        "issues": pl.DataFrame(schema=ISSUES_SCHEMA),
+        "stale": pl.DataFrame(schema=PENDING_SCHEMA),
     }
 
 
