@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from flows.demo_data import write_demo_workspace
 
@@ -120,10 +121,12 @@ def test_prefect_yaml_deploys_to_a_process_pool_and_a_worker_runs_the_weekly_flo
         quarterly = prefect.get("/deployments/name/radar-quarterly-review/radar-quarterly")
         assert weekly["work_pool_name"] == quarterly["work_pool_name"] == "radar"
         assert weekly["parameters"] == {"config_path": str(config)}
+        # The schedule is prefect.yaml's, as written there.
+        [written] = yaml.safe_load((REPO / "prefect.yaml").read_text())["deployments"][0]["schedules"]
         [schedule] = weekly["schedules"]
         assert (schedule["schedule"]["cron"], schedule["schedule"]["timezone"]) == (
-            "0 8 * * 5",
-            "Asia/Tbilisi",
+            written["cron"],
+            written["timezone"],
         )
 
         started = prefect.run(

@@ -117,16 +117,12 @@ def test_prefect_yaml_deploys_to_a_work_pool(
     done = subprocess.run(
         [prefect, "--no-prompt", "deploy", "--all"], env=env, cwd=ROOT, capture_output=True, text=True
     )
-    # prefect 3.8.8's `deploy` creates each deployment, then asks the server for the pool's online
-    # workers with `limit: null`, which its own server rejects (422 on .../workers/filter). The
-    # deployments are saved by then; any other failure fails this test.
+    # With fastapi 0.151+ prefect 3.8.8's `deploy` ended with a 422 on .../workers/filter after
+    # the first deployment (its client sends `limit: null`); the lock pins fastapi 0.150.0, so
+    # both deployments are created and the command succeeds.
     output = done.stdout + done.stderr
-    assert done.returncode == 0 or "/workers/filter" in output, output
+    assert done.returncode == 0 and "/workers/filter" not in output, output
     weekly = deployment(api, "radar-weekly")
-    if done.returncode != 0:  # the 422 above stops after the first deployment: deploy the other
-        done = subprocess.run([prefect, "--no-prompt", "deploy", "-n", "radar-quarterly"], env=env, cwd=ROOT,
-                              capture_output=True, text=True)  # fmt: skip
-        assert done.returncode == 0 or "/workers/filter" in done.stdout + done.stderr
     assert weekly is not None and weekly["work_pool_name"] == "radar"
     [schedule] = [s["schedule"] for s in weekly["schedules"]]
     assert (schedule["cron"], schedule["timezone"]) == ("0 15 * * 5", "Asia/Tbilisi")
