@@ -30,7 +30,7 @@ def test_write_week_writes_metrics_pages_and_index(tmp_path: Path) -> None:
     text = (folder / "metrics.json").read_text("utf-8")
     assert "NaN" not in text and "Infinity" not in text
     document = json.loads(text)
-    assert list(document) == ["week", "teams"]
+    assert list(document) == ["week", "as_of", "complete", "teams"]
     assert document["week"] == WEEK
     assert [team["team"] for team in document["teams"]] == [TEAM_A, TEAM_B]
     for team in document["teams"]:
