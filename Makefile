@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench browser clean
+.PHONY: install demo test test-deploy lint bench browser clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ browser:
 
 test: install browser
 	$(BIN)/pytest
+
+# prefect.yaml deployed to a process work pool on a real Prefect server, a worker running the
+# weekly flow; a sync on two Dask workers into an S3 store (minutes, so apart from `make test`;
+# .ci/run runs both).
+test-deploy: install
+	$(BIN)/pytest -m deploy tests/deploy
 
 lint: install
 	$(BIN)/ruff check .

@@ -4,7 +4,8 @@ GitHub, on the same synthetic organisation in one run: the connector's GraphQL p
 fallback, and the BASELINE — the straightforward PyGithub loop (list PRs by update, then per PR
 its reviews, issue events and commits; then the default branch's commits). Jira Cloud: the
 connector. Each for a cold sync, a re-sync with nothing changed, and a re-sync after 1 % of the
-PRs / issues changed.
+PRs / issues changed. The cold syncs are also run into an S3 store (`s3://…`, moto's S3 server
+on loopback, tests/s3server.py) beside the folder store: wall time and the S3 requests it made.
 
 `python -m bench.api_cost [--scale 0.2] [--json FILE]`
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -34,6 +36,7 @@ from core.state import SyncState
 from core.store import Store
 from flows.sync_github import probe_github_repos, sync_github_repo
 from flows.sync_jira import sync_jira_project
+from tests.s3server import BUCKET, S3Server
 
 SCENARIOS = ("cold", "no change", "1 % changed")
 BASELINE_OVERLAP = timedelta(minutes=5)
@@ -52,6 +55,7 @@ class Measurement:
     wall_seconds: float
     fake_seconds: float
     by_endpoint: dict[str, int] = field(default_factory=dict)
+    store_requests: int = 0  # requests to the S3 store (the -s3 paths)
 
     @property
     def per_unit(self) -> float:
@@ -71,7 +75,7 @@ def _no_sleep(_: float) -> None:
     return None
 
 
-def connector_github(org: SyncOrg, api: str, root: Path, now: datetime) -> tuple[int, int]:
+def connector_github(org: SyncOrg, api: str, root: Path | str, now: datetime) -> tuple[int, int]:
     """Sync every repo through the connector as the sync flow does — the probe, then each repo it
     did not find unchanged; returns (requests it counted, PRs written)."""
     config = _config(org, api)
@@ -125,7 +129,7 @@ def baseline_github(org: SyncOrg, since: datetime | None, now: datetime) -> tupl
     return -1, read
 
 
-def connector_jira(org: SyncOrg, root: Path, now: datetime) -> tuple[int, int]:
+def connector_jira(org: SyncOrg, root: Path | str, now: datetime) -> tuple[int, int]:
     config = _config(org, "graphql")
     store = Store(root)
     state = SyncState(store)
@@ -185,6 +189,20 @@ def measure(
     ):
         github.install(mock)
         jira.install(mock)
+        s3_log = Path(tmp) / "s3-requests.log"
+        s3 = S3Server.start(str(s3_log))
+        os.environ.update(s3.env)
+        s3.client().create_bucket(Bucket=BUCKET)  # type: ignore[attr-defined]
+
+        def s3_requests() -> int:
+            return len(s3_log.read_text().splitlines())
+
+        def into_s3(source: str, path: str, run: Callable[[], tuple[int, int]], units: int) -> None:
+            before = s3_requests()
+            results.append(_measure(source, path, "cold", units, meter, run))
+            results[-1].store_requests = s3_requests() - before
+            progress(_line(results[-1]))
+
         for scenario in SCENARIOS:
             now = times[scenario]
             if scenario == "1 % changed":
@@ -212,6 +230,18 @@ def measure(
 
             results.append(_measure("jira", "cloud", scenario, issues, meter, run_jira))
             progress(_line(results[-1]))
+            if scenario == "cold":
+                github_s3, jira_s3 = s3.new_location("bench-github"), s3.new_location("bench-jira")
+
+                def github_into_s3(location: str = github_s3, now: datetime = now) -> tuple[int, int]:
+                    return connector_github(org, "graphql", location, now)
+
+                def jira_into_s3(location: str = jira_s3, now: datetime = now) -> tuple[int, int]:
+                    return connector_jira(org, location, now)
+
+                into_s3("github", "graphql-s3", github_into_s3, pulls)
+                into_s3("jira", "cloud-s3", jira_into_s3, issues)
+        s3.stop()
     return results, counts
 
 
@@ -222,6 +252,7 @@ def _line(m: Measurement) -> str:
         f"{m.source:6} {m.path:8} {m.scenario:12} {m.requests:7d} requests ({m.per_unit:.3f}/{unit}), "
         f"{m.wall_seconds:6.1f} s wall ({m.fake_seconds:.1f} s in the fake), "
         f"{m.changed} written/read  [{top}]"
+        + (f", {m.store_requests} S3 requests" if m.store_requests else "")
     )
 
 

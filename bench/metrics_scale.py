@@ -58,6 +58,13 @@ def report_weeks(config: Config, count: int = WEEKS) -> list[Week]:
     return [Week.of(last - timedelta(days=7 * n), config.zone) for n in range(count - 1, -1, -1)]
 
 
+def local_store(config: Config) -> Path:
+    """The generated store's folder (the organisation-scale store is always local)."""
+    folder = config.store_path
+    assert isinstance(folder, Path), "the organisation-scale benchmark writes a local store"
+    return folder
+
+
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
@@ -92,7 +99,7 @@ def child_scan(config_path: Path) -> dict[str, Any]:
     started = time.perf_counter()
     rows = 0
     for table, columns in METRIC_COLUMNS.items():
-        frame = pl.scan_parquet(config.store_path / f"{table}.parquet").select(columns).collect()
+        frame = pl.scan_parquet(local_store(config) / f"{table}.parquet").select(columns).collect()
         rows += frame.height
     return {"seconds": time.perf_counter() - started, "rows": rows}
 
@@ -173,7 +180,7 @@ def measure(scale: float = 1.0, profile: bool = False, folder: Path = DATA / "or
     generated = time.perf_counter() - started
     config = load_config(config_path)
     rows = {
-        t: pl.scan_parquet(config.store_path / f"{t}.parquet").select(pl.len()).collect().item()
+        t: pl.scan_parquet(local_store(config) / f"{t}.parquet").select(pl.len()).collect().item()
         for t in METRIC_COLUMNS
     }
     figures = MetricsFigures(

@@ -96,6 +96,20 @@ def api_rows(data: dict[str, Any]) -> list[Row]:
                 "-",
             )
         )
+    for source, local, remote in (("GitHub", "graphql", "graphql-s3"), ("Jira", "cloud", "cloud-s3")):
+        if (remote, "cold") not in results:
+            continue
+        here, there = results[(local, "cold")], results[(remote, "cold")]
+        rows.append(
+            (
+                f"{source} cold sync into an S3 store (moto, loopback) vs a folder",
+                f"{there['wall_seconds']:.1f} s vs {here['wall_seconds']:.1f} s, "
+                f"{_count(there['store_requests'])} S3 requests "
+                f"(and the same {_count(there['requests'])} API requests)",
+                "-",
+                "-",
+            )
+        )
     cold = results[("cloud", "cold")]
     rows.append(
         (

@@ -5,6 +5,7 @@ service's rate-limit rules (GitHub primary/secondary limits, Jira 429/503)."""
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -31,10 +32,24 @@ def backoff_seconds(attempt: int, jitter: float) -> float:
 
 
 def header_number(value: str | None) -> float | None:
-    """A numeric header (`X-RateLimit-Remaining`, a reset epoch, `Retry-After` in seconds)."""
+    """A numeric header (`X-RateLimit-Remaining`, a reset epoch, `Retry-After` in seconds); None
+    when it is missing or not a finite number (`nan`, `inf`, `1e400` say nothing usable)."""
     try:
-        return float(value) if value is not None else None
+        number = float(value) if value is not None else None
     except ValueError:
+        return None
+    return number if number is not None and math.isfinite(number) else None
+
+
+def epoch_time(value: str | None) -> datetime | None:
+    """An epoch-seconds header (`X-RateLimit-Reset`) as a UTC time; None when it is missing, not a
+    finite number, or outside the years a datetime can hold (`1e20`)."""
+    seconds = header_number(value)
+    if seconds is None:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
         return None
 
 
@@ -42,10 +57,15 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
     """`Retry-After` in seconds, given as a number or an HTTP date."""
     if not value:
         return None
+    seconds = header_number(value)
+    if seconds is not None:
+        return max(0.0, seconds)
     try:
-        return max(0.0, float(value))
+        float(value)
     except ValueError:
         pass
+    else:
+        return None  # `nan`, `inf`: a number that names no wait
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from core.secrets import scrub
+
 
 class SourceError(Exception):
-    """A source failed; the message is one clear line with no secret in it."""
+    """A source failed; the message is one clear line with no secret in it: whatever server text
+    it quotes is scrubbed of every registered secret, in every form, when the error is made."""
 
     retriable = False
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(scrub(arg) if isinstance(arg, str) else arg for arg in args))
 
 
 class AuthError(SourceError):
@@ -33,3 +39,8 @@ class TransientError(SourceError):
 
 class WrongFlavor(SourceError):
     """The server is of another kind than the config says (Jira Server config pointed at Cloud)."""
+
+
+class UnexpectedAnswer(SourceError):
+    """A 200 answer that is not the page asked for (an SSO login object, a proxy page, `{"data":
+    null}`): nothing of it is stored and the cursor does not move."""

@@ -31,11 +31,13 @@ from connectors import github_queries as queries
 from connectors._http import (
     BROKEN_TRANSPORT,
     backoff_seconds,
+    epoch_time,
     header_number,
     next_link,
     same_origin,
     utc_now,
 )
+from connectors.budget import RATE_BUDGETS
 from connectors.errors import (
     AuthError,
     NotFound,
@@ -45,7 +47,21 @@ from connectors.errors import (
     TransientError,
 )
 from connectors.normalize_github import later, parse_time
+from connectors.shapes import (
+    Connection,
+    GithubCommit,
+    GithubPull,
+    GithubRestItem,
+    GraphqlAnswer,
+    ProbedRepository,
+    RepositoryPage,
+    Shape,
+    check,
+    check_list,
+)
+from connectors.transport import GITHUB_CONNECTION_CLASSES
 from core.config import Config
+from core.secrets import register_secret, scrub
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +74,8 @@ REST_PR_COMMITS_CAP = 250
 
 MAX_TRANSIENT_RETRIES = 4  # 5xx, timeouts, dropped connections, truncated bodies
 MAX_SECONDARY_RETRIES = 3  # 403/429 secondary ("abuse") limits
-MAX_PRIMARY_WAITS = 2  # waits for a primary limit reset within one request
+# Waits for a primary limit that names no reset time, or whose reset has passed, per request.
+MAX_PRIMARY_WAITS = 2
 # GitHub: "If you receive a secondary rate limit error without retry-after, wait at least one
 # minute" (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api).
 SECONDARY_WAIT_SECONDS = 60.0
@@ -87,6 +104,12 @@ class _Failure(Exception):
     headers: Mapping[str, str] = field(default_factory=dict)
     status: int | None = None
 
+    def __post_init__(self) -> None:
+        # It may quote the server, it is logged on retries and it is the context of what we
+        # raise; BaseException.__new__ kept the unscrubbed arguments in `args`, so replace them too.
+        self.message = scrub(self.message)
+        self.args = (self.kind, self.message)
+
 
 class PagingLoop(TransientError):
     """The server handed out a page cursor or `next` link it had already given (a paging loop)."""
@@ -106,8 +129,11 @@ class GithubClient:
         progress: Callable[[str], None] | None = None,
         jitter: Callable[[], float] = random.random,
         timeout: int = TIMEOUT_SECONDS,
+        max_retries: int = MAX_TRANSIENT_RETRIES,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.max_retries = max_retries
+        register_secret(token)  # an echo of it in server text is scrubbed (core.secrets)
         self.github = Github(
             auth=Auth.Token(token),
             base_url=self.base_url,
@@ -119,6 +145,10 @@ class GithubClient:
             verify=True,
         )
         self.requester = self.github.requester
+        # Every connection goes through connectors.transport (address check, dead-host breaker);
+        # PyGithub 2.10 picks its connection class per requester in this private attribute.
+        scheme = urlsplit(self.base_url).scheme
+        self.requester._Requester__connectionClass = GITHUB_CONNECTION_CLASSES[scheme]  # type: ignore[attr-defined]
         self.max_rate_limit_wait = max_rate_limit_wait
         self.sleep = sleep
         self.now = now
@@ -127,7 +157,7 @@ class GithubClient:
         self.requests = 0
         self.graphql_available: bool | None = None
         self.graphql_page_size: int | None = None  # lowered after a GraphQL 502/504
-        self._exhausted_until: dict[str, datetime] = {}
+        self.budget = RATE_BUDGETS.of(self.base_url, token)  # shared with every client of the token
 
     @property
     def graphql_url(self) -> str:
@@ -145,15 +175,16 @@ class GithubClient:
 
         return self._call(f"GET {path.split('?')[0]}", send, "core")
 
-    def rest_pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[list[Any]]:
-        """Pages of a REST list endpoint, following `Link: rel="next"`; stop iterating to stop paging."""
+    def rest_pages(
+        self, path: str, params: Mapping[str, Any] | None = None, item: type[Shape] = GithubRestItem
+    ) -> Iterator[list[Any]]:
+        """Pages of a REST list endpoint, following `Link: rel="next"`; stop iterating to stop paging.
+        Each page must be a JSON array of objects of the `item` shape (UnexpectedAnswer otherwise)."""
         url, query = path, dict(params or {})
         followed: set[str] = set()
         while True:
             headers, data = self.rest_get(url, query)
-            if not isinstance(data, list):
-                raise SourceError(f"GitHub answered GET {path} with {type(data).__name__}, not a list")
-            yield data
+            yield check_list(data, item, f"GitHub answered GET {path.split('?')[0]}")
             following = next_link(headers.get("link"))
             if following is None:
                 return
@@ -179,15 +210,14 @@ class GithubClient:
         refused (`NOT_FOUND`/`FORBIDDEN` with a path; their fields come back null) is returned.
         """
         body: dict[str, Any] = {"query": query, "variables": dict(variables)}
+        name = query.split("(", 1)[0].split()[-1] if "query" in query else "query"
 
         def send() -> tuple[dict[str, Any], Any]:
             headers, data = self.requester.requestJsonAndCheck("POST", self.graphql_url, input=body)
             self._refuse_redirect(headers, "a GraphQL query")
-            if not isinstance(data, dict) or not (isinstance(data.get("data"), dict) or data.get("errors")):
-                raise _Failure(
-                    "transient", "GitHub answered a GraphQL query with something that is not GraphQL"
-                )
-            errors = data.get("errors")
+            errors = data.get("errors") if isinstance(data, dict) else None
+            if not errors:  # `{"data": null}`, an SSO or proxy object: never read as empty data
+                check(data, GraphqlAnswer, f"GitHub answered GraphQL {name}")
             if errors and not (partial and isinstance(data.get("data"), dict) and _unresolved_only(errors)):
                 raise _graphql_failure(errors, headers)
             return headers, data["data"]
@@ -201,7 +231,6 @@ class GithubClient:
                 body["variables"]["pageSize"] = max(MIN_GRAPHQL_PAGE_SIZE, size // 2)
                 self.graphql_page_size = body["variables"]["pageSize"]
 
-        name = query.split("(", 1)[0].split()[-1] if "query" in query else "query"
         if isinstance(body["variables"].get("pageSize"), int) and self.graphql_page_size is not None:
             body["variables"]["pageSize"] = min(body["variables"]["pageSize"], self.graphql_page_size)
         try:
@@ -222,9 +251,11 @@ class GithubClient:
         before_retry: Callable[[_Failure], None] | None = None,
     ) -> tuple[dict[str, str], Any]:
         transient = secondary = primary = 0
+        rate_waited = 0.0  # seconds waited for primary limit resets within this request
         while True:
-            self._wait_if_exhausted(resource)
+            self._wait_for_budget(resource)
             self.requests += 1
+            released = False
             try:
                 try:
                     raw_headers, data = send()
@@ -247,11 +278,14 @@ class GithubClient:
                     # PyGithub refuses a 301 to another host or scheme (it never sends the token there)
                     raise SourceError(f"GitHub at {self.base_url}: {error}") from None
             except _Failure as failure:
+                failure.__context__ = None  # PyGithub's exception holds the raw server answer
+                self.budget.release(resource)
+                released = True
                 if failure.kind != "primary":  # a primary limit is waited for right here
                     self._note_rate_limit(failure.headers, resource)
                 if failure.kind == "transient":
                     transient += 1
-                    if transient > MAX_TRANSIENT_RETRIES:
+                    if transient > self.max_retries:
                         raise TransientError(
                             f"{failure.message} (gave up after {transient} tries against {self.base_url})"
                         ) from None
@@ -269,10 +303,15 @@ class GithubClient:
                     )
                 elif failure.kind == "primary":
                     primary += 1
-                    self._wait_for_primary_reset(failure.headers, what, primary)
+                    rate_waited += self._wait_for_primary_reset(
+                        failure.headers, what, resource, primary, rate_waited
+                    )
                 else:
                     raise self._fatal(failure) from None
                 continue
+            finally:
+                if not released:
+                    self.budget.release(resource)
             headers = {k.lower(): str(v) for k, v in raw_headers.items()}
             self._refuse_redirect(headers, what)
             self._note_rate_limit(headers, resource)
@@ -349,32 +388,51 @@ class GithubClient:
         return wait * (1.0 + 0.2 * self.jitter())
 
     def _note_rate_limit(self, headers: Mapping[str, str], resource: Resource) -> None:
-        """Remember an exhausted budget so the next request waits for its reset instead of failing."""
-        remaining = header_number(headers.get("x-ratelimit-remaining"))
-        reset = _reset_time(headers)
+        """Tell the token's shared budget what an answer said of it (connectors.budget)."""
         key = headers.get("x-ratelimit-resource", resource)
-        if remaining is not None and remaining <= 0 and reset is not None:
-            self._exhausted_until[key] = reset
-        else:
-            self._exhausted_until.pop(key, None)
+        self.budget.observe(key, header_number(headers.get("x-ratelimit-remaining")), _reset_time(headers))
 
-    def _wait_if_exhausted(self, resource: Resource) -> None:
-        reset = self._exhausted_until.pop(resource, None)
-        if reset is not None:
+    def _wait_for_budget(self, resource: Resource) -> None:
+        """Take one request from the token's budget, first waiting for its reset when it is spent
+        (by this client or by any other repo's client using the same token)."""
+        while (reset := self.budget.reserve(resource, self.now())) is not None:
             self._wait_until(reset)
+            self.budget.passed(resource, reset)
 
-    def _wait_for_primary_reset(self, headers: Mapping[str, str], what: str, attempt: int) -> None:
+    def _wait_for_primary_reset(
+        self, headers: Mapping[str, str], what: str, resource: Resource, attempt: int, waited: float
+    ) -> float:
+        """Wait for the reset of an exhausted primary limit; returns the seconds waited.
+
+        As often as the limit comes back, as long as the reset time is known and the waits of
+        this request stay within `max_rate_limit_wait` (other clients spending the same token can
+        empty a fresh window before this one gets to it); a reset that has already passed and
+        still answers "limited" is waited out only a few times."""
         reset = _reset_time(headers)
         if reset is None:  # a server that names no reset time: back off as for a secondary limit
             if attempt > MAX_PRIMARY_WAITS:
                 raise RateLimitExhausted(
                     f"GitHub rate limit exhausted for {what}; the server gives no reset time"
                 )
-            self._pause(self._secondary_wait(headers, attempt), "GitHub rate limit")
-            return
-        if attempt > MAX_PRIMARY_WAITS:
-            raise RateLimitExhausted(f"GitHub rate limit still exhausted; rate limit resets at {_utc(reset)}")
+            seconds = self._secondary_wait(headers, attempt)
+            self._pause(seconds, "GitHub rate limit")
+            return seconds
+        key = headers.get("x-ratelimit-resource", resource)
+        self.budget.observe(key, 0, reset)  # every client of the token waits for it too
+        wait = max(0.0, (reset - self.now()).total_seconds() + 1.0)
+        if attempt > MAX_PRIMARY_WAITS and wait <= 1.0:
+            raise RateLimitExhausted(
+                f"GitHub rate limit still exhausted after its reset; rate limit resets at {_utc(reset)}"
+            )
+        if waited + wait > self.max_rate_limit_wait:
+            raise RateLimitExhausted(
+                f"GitHub rate limit exhausted; rate limit resets at {_utc(reset)}, later than "
+                f"max_rate_limit_wait_seconds ({self.max_rate_limit_wait:.0f} s) allows"
+                + (f" after {waited:.0f} s of waiting" if waited else "")
+            )
         self._wait_until(reset)
+        self.budget.passed(key, reset)
+        return wait
 
     def _wait_until(self, reset: datetime) -> None:
         wait = (reset - self.now()).total_seconds() + 1.0  # the reset falls somewhere in that second
@@ -433,8 +491,7 @@ def _unresolved_only(errors: list[Any]) -> bool:
 
 
 def _reset_time(headers: Mapping[str, str]) -> datetime | None:
-    reset = header_number(headers.get("x-ratelimit-reset"))
-    return datetime.fromtimestamp(reset, UTC) if reset is not None else None
+    return epoch_time(headers.get("x-ratelimit-reset"))
 
 
 def _utc(moment: datetime) -> str:
@@ -490,6 +547,7 @@ def graphql_pages(
             "since": iso(commits_since),
         }
         repository = _repository(client.graphql(queries.PULL_REQUESTS_PAGE, variables), repo)
+        check(repository, RepositoryPage, f"GitHub answered the pull requests of {repo}")
         if first:
             history = _history(repository.get("defaultBranchRef"))
             first = False
@@ -529,6 +587,7 @@ def graphql_pages(
             more = _history(_repository(data, repo).get("defaultBranchRef"))
             if more is None:
                 break
+            check(more, Connection, f"GitHub answered the branch history of {repo}")
             final.branch_commits += more["nodes"]
             info = more["pageInfo"]
     yield final
@@ -576,6 +635,7 @@ def _complete_pull_request(client: GithubClient, owner: str, name: str, node: di
             more = pull.get(key)
             if not isinstance(more, dict):
                 raise SourceError(f"GitHub returned no {key} for pull request #{node['number']}")
+            check(more, Connection, f"GitHub answered the {key} of pull request #{node['number']}")
             connection["nodes"] = connection["nodes"] + more["nodes"]
             connection["pageInfo"] = more["pageInfo"]
 
@@ -607,6 +667,7 @@ def _all_commits_by_graphql(client: GithubClient, repo: str, number: int) -> lis
             more = (_repository(data, repo).get("pullRequest") or {}).get("commits")
             if not isinstance(more, dict):
                 raise SourceError(f"GitHub returned no commits for pull request #{number} of {repo}")
+            check(more, Connection, f"GitHub answered the commits of pull request #{number} of {repo}")
             connection["nodes"] = connection["nodes"] + more["nodes"]
             connection["pageInfo"] = more["pageInfo"]
     except GraphqlUnavailable:
@@ -627,7 +688,7 @@ def rest_pages(
     reviews, issue events and commits; then the default branch's commits since `commits_since`."""
     base = f"/repos/{repo}"
     params = {"state": "all", "sort": "updated", "direction": "desc", "per_page": page_size}
-    for listed in client.rest_pages(f"{base}/pulls", params):
+    for listed in client.rest_pages(f"{base}/pulls", params, GithubPull):
         page = RawPage("rest")
         stop = False
         for pull in listed:
@@ -648,7 +709,7 @@ def rest_pages(
                 for e in p
                 if e.get("event") in REVIEW_REQUEST_EVENTS
             ]
-            commits = [c for p in client.rest_pages(f"{detail}/commits", per_page) for c in p]
+            commits = [c for p in client.rest_pages(f"{detail}/commits", per_page, GithubCommit) for c in p]
             raw: dict[str, Any] = {"pull": pull, "reviews": reviews, "events": events, "commits": commits}
             if len(commits) >= REST_PR_COMMITS_CAP:
                 complete = _all_commits_by_graphql(client, repo, number)
@@ -671,7 +732,7 @@ def rest_pages(
     final = RawPage("rest")
     try:
         for listed in client.rest_pages(
-            f"{base}/commits", {"since": iso(commits_since), "per_page": REST_PAGE_SIZE}
+            f"{base}/commits", {"since": iso(commits_since), "per_page": REST_PAGE_SIZE}, GithubCommit
         ):
             final.branch_commits += listed
     except EmptyRepository:
@@ -721,6 +782,7 @@ def probe_repositories(client: GithubClient, targets: Sequence[ProbeTarget]) -> 
         repository = data.get(queries.probe_alias(index))
         if not isinstance(repository, dict):
             continue
+        check(repository, ProbedRepository, f"GitHub answered the probe of {target.repo}")
         pulls = repository["pullRequests"]
         listed = [(int(node["number"]), parse_time(node["updatedAt"])) for node in pulls["nodes"]]
         if any(updated is None for _, updated in listed):
@@ -751,6 +813,7 @@ def github_client(
         settings.base_url,
         token,
         max_rate_limit_wait=settings.max_rate_limit_wait_seconds,
+        max_retries=settings.max_retries,
         sleep=sleep,
         now=now,
         progress=progress,

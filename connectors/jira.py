@@ -46,9 +46,21 @@ from connectors.errors import (
     RateLimitExhausted,
     SourceError,
     TransientError,
+    UnexpectedAnswer,
     WrongFlavor,
 )
+from connectors.shapes import (
+    JiraChangelogPage,
+    JiraCloudSearchPage,
+    JiraCommentPage,
+    JiraServerIssueChangelog,
+    JiraServerSearchPage,
+    Shape,
+    check,
+)
+from connectors.transport import guard_session
 from core.config import Config
+from core.secrets import register_secret
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +117,7 @@ class JiraClient:
         if flavor == "cloud" and not user:
             raise AuthError(f"Jira Cloud at {url} needs [jira] user (the account's email) with the API token")
         self.url = url.rstrip("/")
+        register_secret(token, user)  # raw, Bearer and basic-auth echoes are scrubbed (core.secrets)
         self.flavor = flavor
         self.page_size = page_size
         self.sleep = sleep
@@ -123,10 +136,14 @@ class JiraClient:
         )
         self.jira.deploymentType = "Cloud" if flavor == "cloud" else "Server"
         self.session: requests.Session = self.jira._session
+        guard_session(self.session, "Jira")  # address check and dead-host breaker (connectors.transport)
 
     @property
     def api(self) -> str:
         return CLOUD_API if self.flavor == "cloud" else SERVER_API
+
+    def _answered(self, path: str) -> str:
+        return f"Jira at {self.url} answered {path}"
 
     # -- one request -------------------------------------------------------------------------
 
@@ -256,10 +273,17 @@ class JiraClient:
         if self.flavor == "cloud":
             tokens: set[str] = set()
             while True:
-                page = _object(self.get_json(CLOUD_SEARCH, params, project=project), CLOUD_SEARCH, self.url)
-                yield page
+                answer = self.get_json(CLOUD_SEARCH, params, project=project)
+                page = check(answer, JiraCloudSearchPage, self._answered(CLOUD_SEARCH))
                 token = page.get("nextPageToken")
-                if page.get("isLast", token is None) or not token:
+                last = page.get("isLast")
+                if last is False and not token:
+                    raise UnexpectedAnswer(
+                        f"{self._answered(CLOUD_SEARCH)} with a page that says more follow but names "
+                        "no nextPageToken"
+                    )
+                yield page
+                if last is True or not token:
                     return
                 if token in tokens:
                     raise TransientError(
@@ -270,15 +294,12 @@ class JiraClient:
         else:
             start = 0
             while True:
-                page = _object(
-                    self.get_json(SERVER_SEARCH, {**params, "startAt": start}, project=project),
-                    SERVER_SEARCH,
-                    self.url,
-                )
+                answer = self.get_json(SERVER_SEARCH, {**params, "startAt": start}, project=project)
+                page = check(answer, JiraServerSearchPage, self._answered(SERVER_SEARCH))
                 yield page
-                issues = page.get("issues") or []
-                following = int(page.get("startAt", start)) + len(issues)
-                if not issues or following >= int(page.get("total", 0)):
+                issues = page["issues"]
+                following = page["startAt"] + len(issues)
+                if not issues or following >= page["total"]:
                     return
                 if following <= start:
                     raise TransientError(
@@ -295,22 +316,26 @@ class JiraClient:
         """
         if self.flavor == "server":
             path = f"{SERVER_API}/issue/{key}"
-            issue = _object(self.get_json(path, {"fields": "updated", "expand": "changelog"}), path, self.url)
-            return list((issue.get("changelog") or {}).get("histories") or [])
+            answer = self.get_json(path, {"fields": "updated", "expand": "changelog"})
+            issue = check(answer, JiraServerIssueChangelog, self._answered(path))
+            return list(issue["changelog"]["histories"])
         path = f"{CLOUD_API}/issue/{key}/changelog"
-        return self._paged(path, "values")
+        return self._paged(path, "values", JiraChangelogPage)
 
     def comments(self, key: str) -> list[dict[str, Any]]:
         """Every comment of an issue, from `GET /issue/{key}/comment` paged by startAt."""
-        return self._paged(f"{self.api}/issue/{key}/comment", "comments", {"orderBy": "created"})
+        path = f"{self.api}/issue/{key}/comment"
+        return self._paged(path, "comments", JiraCommentPage, {"orderBy": "created"})
 
-    def _paged(self, path: str, entries: str, extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def _paged(
+        self, path: str, entries: str, shape: type[Shape], extra: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         start = 0
         while True:
             params = {**(extra or {}), "startAt": start, "maxResults": SUBRESOURCE_PAGE}
-            page = _object(self.get_json(path, params), path, self.url)
-            values = page.get(entries) or []
+            page = check(self.get_json(path, params), shape, self._answered(path))
+            values = page[entries]
             found.extend(values)
             following = int(page.get("startAt", start)) + len(values)
             total = page.get("total")
@@ -336,14 +361,15 @@ def jira_client(
         raise SourceError("the config has no [jira] section")
     settings = config.jira
     return JiraClient(
-        settings.url, settings.flavor, user, token, page_size=settings.page_size, sleep=sleep, now=now
+        settings.url,
+        settings.flavor,
+        user,
+        token,
+        page_size=settings.page_size,
+        sleep=sleep,
+        now=now,
+        max_attempts=settings.max_retries + 1,
     )
-
-
-def _object(payload: Any, path: str, url: str) -> dict[str, Any]:
-    if not isinstance(payload, dict):
-        raise TransientError(f"Jira at {url} answered {path} with JSON that is not an object")
-    return payload
 
 
 def _error_text(response: requests.Response) -> str:

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -22,6 +23,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from core.secrets import register_secret
 
 
 class ConfigError(Exception):
@@ -59,6 +62,7 @@ def resolve_secret(reference: str) -> str:
         value = os.environ.get(name)
         if not value:
             raise SecretError(f"environment variable {name} is not set (referenced as '{reference}')")
+        register_secret(value)  # scrubbed from every message from now on (core.secrets)
         return value
     if kind == "prefect-secret":
         from prefect.blocks.system import Secret
@@ -67,7 +71,9 @@ def resolve_secret(reference: str) -> str:
             block = Secret.load(name)
         except (ValueError, RuntimeError) as error:
             raise SecretError(f"Prefect Secret block '{name}' could not be loaded: {error}") from None
-        return str(block.get())  # type: ignore[union-attr]
+        value = str(block.get())  # type: ignore[union-attr]
+        register_secret(value)
+        return value
     raise SecretError(f"'{reference}' is not a secret reference (env:NAME or prefect-secret:BLOCK)")
 
 
@@ -102,16 +108,31 @@ def check_base_url(url: str, allow_insecure: bool = False) -> str:
     if host in _METADATA_HOSTS:
         raise ValueError(f"'{url}' points at a cloud metadata service")
     if address is not None:
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        if address in _METADATA_ADDRESSES:
-            raise ValueError(f"'{url}' points at a cloud metadata service")
-        if address.is_link_local or address.is_multicast or address.is_unspecified:
-            raise ValueError(f"'{url}' points at a link-local, multicast or unspecified address")
+        reason = forbidden_address(address)
+        if reason is not None:
+            raise ValueError(f"'{url}' points at {reason}")
     for suffix in _KNOWN_SUFFIXES:
         if f"{suffix}." in host + "." and not (host == suffix or host.endswith("." + suffix)):
             raise ValueError(f"'{url}' imitates {suffix} but is another host")
     return url.rstrip("/")
+
+
+def forbidden_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address | str) -> str | None:
+    """Why no credential may go to this IP address (a cloud metadata service, a link-local,
+    multicast or unspecified address), or None when it may. Private and loopback addresses are
+    allowed: GitHub Enterprise and Jira Server often live there."""
+    if isinstance(address, str):
+        parsed = _ip_address(address.split("%", 1)[0])  # an IPv6 scope (`fe80::1%eth0`) is not part
+        if parsed is None:
+            return "an address that is not an IP address"
+        address = parsed
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address in _METADATA_ADDRESSES:
+        return "a cloud metadata service"
+    if address.is_link_local or address.is_multicast or address.is_unspecified:
+        return "a link-local, multicast or unspecified address"
+    return None
 
 
 def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -119,6 +140,32 @@ def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | No
         return ipaddress.ip_address(host)
     except ValueError:
         return None
+
+
+def plain_address(address: str) -> str:
+    """One bare ASCII mailbox (`nino@acme.example`), checked by email-validator: no display name,
+    no quoted or bracketed parts, no white space or line break, no second address. An RFC 2047
+    encoded word (`=?utf-8?q?...?=`) is valid local-part text, but a mail library decodes it in a
+    header into other characters (a comma, a second address): it is refused too."""
+    if not isinstance(address, str):
+        raise ValueError(f"{address!r} is not an email address")
+    if "=?" in address:
+        raise ValueError(f"{address!r} looks like an encoded header word, not a plain email address")
+    try:
+        checked = validate_email(
+            address,
+            check_deliverability=False,  # no DNS when the config loads
+            allow_smtputf8=False,
+            allow_quoted_local=False,
+            allow_domain_literal=False,
+            allow_display_name=False,
+        )
+    except EmailNotValidError as error:
+        raise ValueError(f"{address!r} is not a plain email address: {error}") from None
+    return str(checked.normalized)
+
+
+EmailAddress = Annotated[str, AfterValidator(plain_address)]
 
 
 _REGIONS = ("Europe", "Asia", "America", "Africa", "Australia", "Pacific", "Atlantic", "Indian")
@@ -176,6 +223,7 @@ class GithubSettings(Section):
     max_rate_limit_wait_seconds: float = Field(900, ge=0)
     page_size: int = Field(50, ge=1, le=100)
     overlap_minutes: float = Field(5, ge=0)
+    max_retries: int = Field(4, ge=0, le=20)  # retries of one request after a 5xx, timeout or drop
 
     @field_validator("repos")
     @classmethod
@@ -202,6 +250,7 @@ class JiraSettings(Section):
     decision_statuses: list[str] = ["Needs Decision"]
     page_size: int = Field(100, ge=1, le=100)
     overlap_minutes: float = Field(5, ge=0)
+    max_retries: int = Field(5, ge=0, le=20)  # retries of one request after a 429, 5xx or timeout
 
     @field_validator("url")
     @classmethod
@@ -275,6 +324,17 @@ class Runner(Section):
     max_workers: int = Field(4, ge=1)
     dask_address: str | None = None
     dask_workers: int = Field(2, ge=1)
+    # A repo or project task that failed with a transient error is run again this many times,
+    # after these pauses (the last one repeats); 0 turns the task retries off.
+    sync_retries: int = Field(2, ge=0, le=10)
+    sync_retry_delay_seconds: list[float] = Field(default_factory=lambda: [30.0, 120.0])
+
+    @field_validator("sync_retry_delay_seconds")
+    @classmethod
+    def _delays(cls, delays: list[float]) -> list[float]:
+        if not delays or any(delay < 0 for delay in delays):
+            raise ValueError("needs at least one pause, none negative")
+        return delays
 
 
 class SlackSettings(Section):
@@ -307,7 +367,7 @@ class Team(Section):
     name: str = Field(min_length=1)
     manager: str
     members: list[str] = []
-    email_to: list[str] = []
+    email_to: list[EmailAddress] = []
     repos: list[str] | None = None
     jira_projects: list[str] | None = None
     slack_webhook: SecretRef | None = None
@@ -336,6 +396,19 @@ class Config(Section):
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _source: Path | None = PrivateAttr(default=None)
 
+    @field_validator("store")
+    @classmethod
+    def _store_location(cls, value: str) -> str:
+        """A folder, or `s3://bucket/prefix` (§9); no other scheme, no credentials in it."""
+        if "://" not in value:
+            return value
+        if not value.startswith("s3://"):
+            raise ValueError("an object store must be an s3:// location (s3://bucket/prefix)")
+        from core.objectstore import S3Location
+
+        S3Location.parse(value)
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, name: str) -> str:
@@ -347,7 +420,10 @@ class Config(Section):
         return zone_for(self.timezone)
 
     @property
-    def store_path(self) -> Path:
+    def store_path(self) -> Path | str:
+        """The store's folder, or its `s3://bucket/prefix` location as written (for `Store`)."""
+        if self.store.startswith("s3://"):
+            return self.store
         return _resolve(self._base_dir, self.store)
 
     @property
@@ -525,15 +601,21 @@ def parse_config(data: dict[str, Any], path: Path | str = "<config>") -> Config:
     return config
 
 
+MAX_CONFIG_BYTES = 1024 * 1024  # a radar.toml is a few kB; /dev/zero or a log file is not one
+
+
 def load_config(path: Path | str) -> Config:
     """Read and validate a config file; raises ConfigError naming the file and each key."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(path, ["file not found"]) from None
     except OSError as error:
         raise ConfigError(path, [f"cannot be read: {error.strerror}"]) from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(path, [f"is larger than {MAX_CONFIG_BYTES // 1024} KiB; not a radar config"])
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from core.store import Store, StoreError, atomic_write_bytes
+from core.store import Store, StoreError
 
 STATE_FILE = "state.json"
 
@@ -15,7 +15,7 @@ class SyncState:
     """Cursors as `{"github": {"acme/x": {"cursor": iso, "synced_at": iso}}, "jira": {...}}`."""
 
     def __init__(self, store: Store) -> None:
-        self.path = store.root / STATE_FILE
+        self.path = store.describe(STATE_FILE)  # a path, or an s3:// URL
         self._store = store
 
     def _damaged(self, what: str) -> StoreError:
@@ -25,14 +25,17 @@ class SyncState:
         )
 
     def _load(self) -> dict[str, dict[str, dict[str, Any]]]:
-        if not self.path.exists():
-            return {}
         try:
-            data = json.loads(self.path.read_text("utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise self._damaged("not JSON") from None
+            raw = self._store.read_document(STATE_FILE)
         except OSError as error:
             raise StoreError(f"{self.path} cannot be read: {error.strerror}") from None
+        return {} if raw is None else self._parse(raw)
+
+    def _parse(self, raw: bytes) -> dict[str, dict[str, dict[str, Any]]]:
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise self._damaged("not JSON") from None
         if not isinstance(data, dict):
             raise self._damaged("not a sync state object")
         for source, entries in data.items():
@@ -52,15 +55,21 @@ class SyncState:
         return datetime.fromisoformat(value) if value else None
 
     def set_cursor(self, source: str, key: str, cursor: datetime | None, **extra: Any) -> None:
-        """Record a cursor; call only after the rows it covers are written to the store."""
-        with self._store.lock():
-            data = self._load()
+        """Record a cursor; call only after the rows it covers are written to the store.
+
+        Other writers' entries are kept: the change is redone on the newest state when another
+        sync wrote it first (object store) or made under the store's lock (folder)."""
+
+        def record(raw: bytes | None) -> bytes:
+            data = {} if raw is None else self._parse(raw)
             entry = data.setdefault(source, {}).setdefault(key, {})
             if cursor is not None:
                 entry["cursor"] = cursor.astimezone(UTC).isoformat()
             entry["synced_at"] = datetime.now(UTC).isoformat()
             entry.update(extra)
-            atomic_write_bytes(self.path, json.dumps(data, indent=2, sort_keys=True).encode())
+            return json.dumps(data, indent=2, sort_keys=True).encode()
+
+        self._store.update_document(STATE_FILE, record)
 
     def last_synced(self) -> dict[str, datetime | None]:
         """When each source last finished a repo/project (oldest of them), for the report."""

@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+FIRST_YEAR, LAST_YEAR = 1970, 9000  # the years a report week may fall in
+
 
 @dataclass(frozen=True)
 class Week:
@@ -67,6 +69,10 @@ class Week:
             monday = date.fromisocalendar(int(year_text), int(week_text), 1)
         except ValueError:
             raise ValueError(f"'{label}' is not an ISO week like 2026-W47") from None
+        if not FIRST_YEAR <= monday.year <= LAST_YEAR:
+            # A page looks back several weeks and a UTC instant must exist for each local
+            # midnight: years at the ends of the calendar overflow, so they are refused here.
+            raise ValueError(f"'{label}' is outside the years {FIRST_YEAR}-{LAST_YEAR}")
         return cls.of(monday, zone)
 
     def previous(self, zone: ZoneInfo, count: int = 1) -> Week:

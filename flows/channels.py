@@ -86,7 +86,7 @@ def deliver_email(config: Config, job: EmailJob, ledger_folder: str | None) -> s
             return "nobody"
         else:
             try:
-                send(email, email_credentials(config.email), job.name)
+                send(email, email_credentials(config.email), job.name, job.recipients)
             except DeliveryError as error:  # named as what it is: a team's or a digest's message
                 raise DeliveryError(job.name, error.addresses, error.reason, kind=job.kind) from None
             logger.info("sent the message for %s to %s", job.label, ", ".join(job.recipients))

@@ -14,7 +14,7 @@ import typer
 
 from core.config import Config, ConfigError, SecretError, Team, load_config
 from core.store import Store
-from core.weeks import Week, last_complete_week, week_in_progress
+from core.weeks import FIRST_YEAR, LAST_YEAR, Week, last_complete_week, week_in_progress
 
 app = typer.Typer(
     help="Delegation radar: is the manager still playing, or already coaching?",
@@ -120,6 +120,8 @@ def parse_period(
         start, end = _day(first, "--from"), _day(last, "--to")
         if end < start:
             fail(f"--to {end} is before --from {start}", 2)
+        if start.year < FIRST_YEAR or end.year > LAST_YEAR:
+            fail(f"--from/--to must fall in the years {FIRST_YEAR}-{LAST_YEAR}", 2)
         return start, end
     instant = parse_instant(cfg, as_of)
     if week is not None:

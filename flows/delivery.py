@@ -9,17 +9,17 @@ message is built with the standard library and sent through `EmailServerCredenti
 from __future__ import annotations
 
 import logging
-import re
 import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.config import Config, EmailSettings, resolve_secret
+from connectors.transport import ForbiddenAddress, check_peer, checked_addresses
+from core.config import Config, EmailSettings, plain_address, resolve_secret
 from core.store import atomic_write_bytes
 from reports.email import WeeklyMessage, one_line
 
@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# One plain address: no display name, spaces, brackets or separators that could add a recipient.
-_ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+\.[^@\s<>()\[\],;:\"\\]+$")
 SMTP_TIMEOUT_SECONDS = 30
 
 
@@ -55,10 +53,9 @@ class Delivery:
 
 
 def check_address(address: str) -> str:
-    """A recipient must be one bare address; anything that could smuggle a header is refused."""
-    if not _ADDRESS.match(address):
-        raise ValueError(f"{address!r} is not a plain email address")
-    return address
+    """A recipient must be one bare address (email-validator, `core.config.plain_address`);
+    anything that could smuggle a header or a recipient is refused."""
+    return plain_address(address)
 
 
 def build_message(
@@ -126,10 +123,27 @@ def email_credentials(settings: EmailSettings) -> EmailServerCredentials:
     )
 
 
-def send(email: EmailMessage, credentials: EmailServerCredentials, team: str) -> None:
-    """Send one message; raises DeliveryError naming the team and every refused address."""
-    recipients = [a.strip() for a in str(email["To"]).split(",")]
+def send(
+    email: EmailMessage, credentials: EmailServerCredentials, team: str, to: Sequence[str] | None = None
+) -> None:
+    """Send one message to `to` (checked again here) — the envelope recipients are this list,
+    never what a mail library reads back out of the To header; raises DeliveryError naming the
+    team and every refused address."""
+    if to is None:  # the To header as build_message wrote it from checked addresses
+        to = [address for _, address in getaddresses(email.get_all("To") or [])]
+    try:
+        recipients = [check_address(address) for address in to]
+    except ValueError as error:
+        raise DeliveryError(team, [one_line(a) for a in to], str(error)) from None
     sender = parseaddr(str(email["From"]))[1]
+    host = str(credentials.smtp_server)
+    try:
+        # The SMTP host may not resolve to a metadata or link-local address (connectors.transport).
+        checked_addresses(host, int(credentials.smtp_port or 0), "SMTP")
+    except ForbiddenAddress as error:
+        raise DeliveryError(team, recipients, str(error)) from None
+    except OSError:
+        pass  # not resolvable: get_server says so below
     try:
         server = credentials.get_server()
     except smtplib.SMTPAuthenticationError as error:
@@ -138,12 +152,15 @@ def send(email: EmailMessage, credentials: EmailServerCredentials, team: str) ->
         raise DeliveryError(team, recipients, f"SMTP server unreachable: {type(error).__name__}") from None
     try:
         if server.sock is not None:
+            check_peer(server.sock, host, "SMTP")  # the address actually connected to
             server.sock.settimeout(SMTP_TIMEOUT_SECONDS)
         refused = server.send_message(email, from_addr=sender, to_addrs=recipients)
     except smtplib.SMTPRecipientsRefused as error:
         raise DeliveryError(team, sorted(error.recipients), _codes(error.recipients)) from None
     except smtplib.SMTPSenderRefused as error:
         raise DeliveryError(team, recipients, f"sender {sender} refused ({error.smtp_code})") from None
+    except ForbiddenAddress as error:
+        raise DeliveryError(team, recipients, str(error)) from None
     except (smtplib.SMTPException, OSError) as error:
         raise DeliveryError(team, recipients, f"send failed: {type(error).__name__}") from None
     finally:

@@ -22,7 +22,7 @@ import polars as pl
 
 from core.config import Config, Team
 from core.state import SyncState
-from core.store import Store, atomic_write_bytes
+from core.store import Store, atomic_write_bytes, atomic_write_set, remove_orphan_temp_files
 from core.weeks import Week, weeks_between
 from metrics.result import TeamWeek
 from metrics.weekly import compute_weeks, metrics_document
@@ -116,8 +116,9 @@ def page_context(config: Config, fresh: Mapping[str, datetime | None] | None, ge
 
 
 def history_weeks(week: Week, config: Config) -> list[Week]:
-    """The weeks a page's sparklines cover, oldest first, ending with `week`."""
-    return [week.previous(config.zone, n) for n in range(HISTORY_WEEKS - 1, -1, -1)]
+    """The weeks a page's sparklines cover, oldest first, ending with `week` itself (as of its
+    own instant; the weeks before it are complete)."""
+    return [*(week.previous(config.zone, n) for n in range(HISTORY_WEEKS - 1, 0, -1)), week]
 
 
 def histories(
@@ -165,7 +166,7 @@ def write_week_files(
     synced or failed in this run on the pages and in `team_weeks`; metrics.json stays the metrics.
     """
     from reports.health import mark_incomplete
-    from reports.render import comparison_page, team_page
+    from reports.render import comparison_page, definitions_page, team_page
     from reports.slug import unique_slugs
 
     context = page_context(config, fresh, generated_at or datetime.now(UTC))
@@ -175,19 +176,24 @@ def write_week_files(
     slugs = unique_slugs([team.name for team in config.teams])
     folder = config.output_path / week.label
     folder.mkdir(parents=True, exist_ok=True)
+    remove_orphan_temp_files(folder)
 
     metrics_path = folder / "metrics.json"
-    atomic_write_bytes(metrics_path, metrics_json(week, measured).encode("utf-8"))
     pages: dict[str, Path] = {}
     html: dict[str, str] = {}
+    files: dict[Path, bytes] = {}
     for (name, history), shown in zip(histories.items(), results, strict=True):
         html[name] = team_page(shown, [*history[:-1], shown], context)
         pages[name] = folder / f"{slugs[name]}.html"
-        atomic_write_bytes(pages[name], html[name].encode("utf-8"))
+        files[pages[name]] = html[name].encode("utf-8")
     chosen = {name: slugs[name] for name in histories}
     index_path = folder / "index.html"
-    atomic_write_bytes(index_path, comparison_page(week, results, chosen, context).encode("utf-8"))
-    write_definitions(folder, context)
+    files[index_path] = comparison_page(week, results, chosen, context).encode("utf-8")
+    files[folder / DEFINITIONS_PAGE] = definitions_page(context).encode("utf-8")
+    # Written as a set, metrics.json last: a full disk leaves the week's old files, never a
+    # metrics.json without its pages. metrics.json holds the measured lights (`measured`).
+    files[metrics_path] = metrics_json(week, measured).encode("utf-8")
+    atomic_write_set(files)
     log.info("wrote %s: metrics.json, %d team pages and index.html", folder, len(pages))
     return WeekOutput(week, folder, metrics_path, index_path, pages, chosen, results, html)
 

@@ -22,7 +22,9 @@ from prefect.futures import PrefectFuture, wait
 from prefect.states import State
 
 from connectors.errors import SourceError, TransientError
+from connectors.transport import BREAKERS
 from core.config import Config, SecretError, load_config, resolve_secret
+from core.secrets import install_log_scrubbing
 from core.state import SyncState
 from core.store import Store
 from flows.runners import task_runner
@@ -79,6 +81,7 @@ def _syncer(module: str, name: str) -> Callable[..., Any]:
 def sync_repo(config: Config, repo: str, since: datetime | None = None) -> str:
     """One GitHub repo into the store, incremental from its cursor (or from `since`)."""
     assert config.github is not None
+    install_log_scrubbing()  # a Dask worker is another process, with handlers of its own
     token = resolve_secret(config.github.token)
     store = Store(config.store_path)
     sync = _syncer("flows.sync_github", "sync_github_repo")
@@ -119,6 +122,7 @@ def probe_repos(config: Config, repos: list[str], since: datetime | None = None)
 def sync_project(config: Config, project: str, since: datetime | None = None) -> str:
     """One Jira project into the store, incremental from its cursor (or from `since`)."""
     assert config.jira is not None
+    install_log_scrubbing()
     user = resolve_secret(config.jira.user) if config.jira.user else None
     token = resolve_secret(config.jira.token)
     store = Store(config.store_path)
@@ -136,9 +140,19 @@ def _finished(service: str, name: str, result: Any) -> str:
     return str(result)
 
 
+def with_retry_budget(sync_task: Any, config: Config) -> Any:
+    """The task with the config's `[runner] sync_retries` and pauses (transient errors only)."""
+    delays = list(config.runner.sync_retry_delay_seconds)
+    retries = config.runner.sync_retries
+    delays += [delays[-1]] * max(0, retries - len(delays))
+    return sync_task.with_options(retries=retries, retry_delay_seconds=delays[: max(retries, 1)])
+
+
 def run_sync(config: Config, since: date | datetime | None = None, runner: Any = None) -> list[SyncFailure]:
     """Sync every repo and project on `runner` (default: a new one from [runner]); returns one
     SyncFailure per failed repo/project (its str is the line for the log and stderr)."""
+    install_log_scrubbing()  # no secret in any log line, Prefect's API and console handlers included
+    BREAKERS.reset()  # every run gives each host a fresh chance
     logger = get_run_logger()
     start = _since(since)
     repos = config.all_repos() if config.github is not None else []
@@ -158,7 +172,10 @@ def run_sync(config: Config, since: date | datetime | None = None, runner: Any =
     jira: list[tuple[tuple[str, str], PrefectFuture[Any]]] = [
         (
             ("jira", p),
-            runner.submit(sync_project, parameters={"config": config, "project": p, "since": start}),
+            runner.submit(
+                with_retry_budget(sync_project, config),
+                parameters={"config": config, "project": p, "since": start},
+            ),
         )
         for p in projects
     ]
@@ -166,7 +183,10 @@ def run_sync(config: Config, since: date | datetime | None = None, runner: Any =
     futures = [
         (
             ("github", repo),
-            runner.submit(sync_repo, parameters={"config": config, "repo": repo, "since": start}),
+            runner.submit(
+                with_retry_budget(sync_repo, config),
+                parameters={"config": config, "repo": repo, "since": start},
+            ),
         )
         for repo in repos
         if repo not in unchanged

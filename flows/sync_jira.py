@@ -172,7 +172,7 @@ def sync_jira_project(
         pages += 1
         rows = JiraRows()
         keys: list[str] = []
-        for issue in page.get("issues") or []:
+        for issue in page["issues"]:  # a page of the checked shape (connectors.shapes)
             key, updated = _key_and_update(issue, settings.url)
             if key in first_seen:
                 # Changed while we paged: with offset paging an issue behind it may have been skipped.

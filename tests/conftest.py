@@ -10,6 +10,8 @@ from collections.abc import Iterator
 import pytest
 import responses
 
+from tests.s3server import BUCKET, S3Server
+
 # Set before anything imports prefect: a private PREFECT_HOME per test session (so nothing
 # touches ~/.prefect and the secret tests can read every file Prefect wrote), and no analytics.
 PREFECT_HOME = tempfile.mkdtemp(prefix="radar-prefect-home-")
@@ -39,3 +41,36 @@ def rsps() -> Iterator[responses.RequestsMock]:
     """A `responses` mock for the fakes a test installs; it need not use every answer it is given."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
+
+
+@pytest.fixture(autouse=True)
+def fresh_hosts_and_budgets() -> Iterator[None]:
+    """Each test starts with no host given up on and no token budget known: both are shared by
+    every client of the process (connectors.transport, connectors.budget)."""
+    from connectors.budget import RATE_BUDGETS
+    from connectors.transport import BREAKERS
+
+    BREAKERS.reset()
+    RATE_BUDGETS.reset()
+    yield
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """moto's S3 server on loopback, in its own process, with the test bucket; stopped at the end."""
+    server = S3Server.start(str(tmp_path_factory.mktemp("s3") / "requests.log"))
+    try:
+        server.client().create_bucket(Bucket=BUCKET)  # type: ignore[attr-defined]
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_env(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> S3Server:
+    """This process's AWS variables pointed at the loopback server for one test."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in s3_server.env.items():
+        monkeypatch.setenv(name, value)
+    return s3_server

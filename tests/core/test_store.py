@@ -1,9 +1,15 @@
-"""The Parquet store: exact schemas, idempotent upserts, atomic writes, readable errors."""
+"""The Parquet store: exact schemas, idempotent upserts, atomic writes, readable errors.
+
+Every test runs against both backends: a local folder, and an `s3://` location on moto's S3
+server on loopback (tests/s3server.py)."""
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -11,78 +17,149 @@ import pytest
 from core.schemas import SCHEMAS
 from core.state import SyncState
 from core.store import Store, StoreError
+from tests.s3server import BUCKET, S3Server
 
 
-def commit_rows(*shas: str, pr: int | None = 1) -> list[dict]:
+class Backend:
+    """A store location of one kind, and a way to plant raw bytes in it (as a damaged disk would)."""
+
+    def __init__(self, location: Path | str, server: S3Server | None = None) -> None:
+        self.location = location
+        self.server = server
+
+    def store(self) -> Store:
+        return Store(self.location)
+
+    def plant_table(self, table: str, data: bytes) -> None:
+        """Make `data` the table's content, bypassing the store."""
+        if self.server is None:
+            assert isinstance(self.location, Path)
+            (self.location / f"{table}.parquet").write_bytes(data)
+            return
+        self.put(f"{table}/planted.parquet", data)
+        self.put(f"{table}.manifest.json", json.dumps({"table": table, "data": f"{table}/planted.parquet"}))
+
+    def put(self, name: str, data: bytes | str) -> None:
+        if self.server is None:
+            assert isinstance(self.location, Path)
+            target = self.location / name
+            target.write_bytes(data.encode() if isinstance(data, str) else data)
+            return
+        assert isinstance(self.location, str)
+        prefix = self.location.removeprefix(f"s3://{BUCKET}/")
+        self.server.client().put_object(Bucket=BUCKET, Key=f"{prefix}/{name}", Body=data)  # type: ignore[attr-defined]
+
+    def leftovers(self) -> list[str]:
+        """Files or objects that are neither a table, its manifest, nor the state."""
+        if self.server is None:
+            assert isinstance(self.location, Path)
+            return [p.name for p in self.location.iterdir() if p.name.endswith(".tmp")]
+        assert isinstance(self.location, str)
+        prefix = self.location.removeprefix(f"s3://{BUCKET}/") + "/"
+        listing = self.server.client().list_objects_v2(Bucket=BUCKET, Prefix=prefix)  # type: ignore[attr-defined]
+        keys = [item["Key"][len(prefix) :] for item in listing.get("Contents", [])]
+        referenced = set()
+        for key in keys:
+            if key.endswith(".manifest.json"):
+                body = self.server.client().get_object(Bucket=BUCKET, Key=prefix + key)["Body"].read()  # type: ignore[attr-defined]
+                manifest = json.loads(body)
+                referenced |= {key, manifest["data"], *(r["data"] for r in manifest.get("retired", []))}
+        return sorted(set(keys) - referenced - {"state.json"})
+
+
+@pytest.fixture(params=["local", "s3"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    if request.param == "local":
+        return Backend(tmp_path)
+    server: S3Server = request.getfixturevalue("s3_env")
+    return Backend(server.new_location(), server)
+
+
+def commit_rows(*shas: str, pr: int | None = 1) -> list[dict[str, Any]]:
     at = datetime(2026, 11, 17, 9, tzinfo=UTC)
     return [{"repo": "acme/app", "sha": s, "author": "a", "authored_at": at, "pr_number": pr} for s in shas]
 
 
-def test_missing_table_reads_empty_with_schema(tmp_path: Path) -> None:
-    frame = Store(tmp_path).read("reviews")
+def test_missing_table_reads_empty_with_schema(backend: Backend) -> None:
+    store = backend.store()
+    frame = store.read("reviews")
     assert frame.is_empty()
     assert frame.schema == SCHEMAS["reviews"]
+    assert store.scan("reviews").collect().schema == SCHEMAS["reviews"]
 
 
-def test_upsert_twice_gives_same_rows(tmp_path: Path) -> None:
-    store = Store(tmp_path)
+def test_upsert_twice_gives_same_rows(backend: Backend) -> None:
+    store = backend.store()
     store.upsert("commits", commit_rows("a", "b"))
     first = store.read("commits")
     store.upsert("commits", commit_rows("a", "b"))
     assert store.read("commits").equals(first)
     assert first.height == 2
     assert first.schema == SCHEMAS["commits"]
+    assert store.scan("commits").collect().equals(first)
 
 
-def test_newer_row_wins_and_replace_scope_drops_stale_children(tmp_path: Path) -> None:
-    store = Store(tmp_path)
+def test_newer_row_wins_and_replace_scope_drops_stale_children(backend: Backend) -> None:
+    store = backend.store()
     store.upsert("commits", commit_rows("a", "b") + commit_rows("z", pr=2))
     # PR 1 was force-pushed: its commits are now only "c".
     store.upsert(
         "commits", commit_rows("c"), replace_scope=pl.DataFrame({"repo": ["acme/app"], "pr_number": [1]})
     )
     assert sorted(store.read("commits")["sha"].to_list()) == ["c", "z"]
+    store.delete("commits", pl.DataFrame({"sha": ["z"]}))
+    assert store.read("commits")["sha"].to_list() == ["c"]
 
 
-def test_crash_during_write_leaves_previous_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    store = Store(tmp_path)
+def test_crash_during_write_leaves_previous_version(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = backend.store()
     store.upsert("commits", commit_rows("a"))
 
     def crash(self: pl.DataFrame, file: object, *args: object, **kwargs: object) -> None:
-        Path(str(file)).write_bytes(b"PAR1 half a file")
+        if isinstance(file, io.IOBase):
+            file.write(b"PAR1 half a file")  # type: ignore[attr-defined]
+        else:
+            Path(str(file)).write_bytes(b"PAR1 half a file")
         raise OSError("disk full")
 
-    monkeypatch.setattr(pl.DataFrame, "write_parquet", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with monkeypatch.context() as patched, pytest.raises(OSError, match="disk full"):
+        patched.setattr(pl.DataFrame, "write_parquet", crash)
         store.upsert("commits", commit_rows("b"))
-    monkeypatch.undo()
     assert store.read("commits")["sha"].to_list() == ["a"]
-    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    assert backend.leftovers() == []
 
 
-def test_corrupt_table_names_file_and_rebuild(tmp_path: Path) -> None:
-    (tmp_path / "issues.parquet").write_bytes(b"not parquet")
-    with pytest.raises(StoreError, match=r"issues\.parquet is not a readable Parquet file.*radar sync"):
-        Store(tmp_path).read("issues")
+def test_corrupt_table_names_file_and_rebuild(backend: Backend) -> None:
+    backend.store().upsert("issues", [{"key": "DS-1"}])  # the folder or prefix exists
+    backend.plant_table("issues", b"not parquet")
+    with pytest.raises(StoreError, match=r"issues\S*\.parquet is not a readable Parquet file.*radar sync"):
+        backend.store().read("issues")
 
 
-def test_sync_state_round_trip_and_corruption(tmp_path: Path) -> None:
-    store = Store(tmp_path)
+def test_sync_state_round_trip_and_corruption(backend: Backend) -> None:
+    store = backend.store()
     state = SyncState(store)
     assert state.cursor("github", "acme/app") is None
     cursor = datetime(2026, 11, 20, 12, tzinfo=UTC)
     state.set_cursor("github", "acme/app", cursor)
+    state.set_cursor("jira", "DS", cursor)
     assert SyncState(store).cursor("github", "acme/app") == cursor
-    (tmp_path / "state.json").write_text("{truncated")
+    assert SyncState(store).cursor("jira", "DS") == cursor
+    backend.put("state.json", "{truncated")
     with pytest.raises(StoreError, match=r"state\.json is damaged.*--since"):
         SyncState(store).cursor("github", "acme/app")
 
 
-def test_naive_and_string_times_are_read_as_utc(tmp_path: Path) -> None:
+def test_naive_and_string_times_are_read_as_utc(backend: Backend) -> None:
     # A store written by hand with naive datetimes still reads with the exact schema.
+    buffer = io.BytesIO()
     pl.DataFrame({"repo": ["r"], "sha": ["a"], "authored_at": [datetime(2026, 11, 17, 9)]}).write_parquet(
-        tmp_path / "commits.parquet"
+        buffer
     )
-    frame = Store(tmp_path).read("commits")
+    backend.store().upsert("pull_requests", [])  # the folder or prefix exists
+    backend.plant_table("commits", buffer.getvalue())
+    frame = backend.store().read("commits")
     assert frame.schema == SCHEMAS["commits"]
     assert frame["authored_at"][0] == datetime(2026, 11, 17, 9, tzinfo=UTC)

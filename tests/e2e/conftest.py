@@ -8,6 +8,7 @@ services and its own PREFECT_HOME; the tests then check what each run left behin
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -21,6 +22,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from core.schemas import PRIMARY_KEYS
 from core.weeks import last_complete_week
 from tests.connectors.github_fake import FakeGithub, Repo
 from tests.connectors.test_jira_sync import FakeJira
@@ -28,6 +30,7 @@ from tests.e2e import dataset
 from tests.e2e.harness import RADAR, Environment, Finished, read_store, write_config
 from tests.e2e.server import DROP, TRUNCATE, Reply, Request, Service, html_502, json_reply
 from tests.e2e.tls import Certificates, make_certificates
+from tests.s3server import S3Server
 
 WEEK = last_complete_week(datetime.now(UTC), dataset.ZONE)
 CLOCK = dataset.Clock(WEEK.start)
@@ -46,6 +49,8 @@ class Scenario:
         self.jira = Service("jira", certificates)
         self.env = Environment(self.folder / "prefect-home", certificates.ca)
         self.config_path: Path | None = None
+        self.s3: S3Server | None = None  # set for the object-store scenario
+        self.location = "data"  # the config's store: the folder beside it, or an s3:// location
         self.github_base = self.github.url  # GitHub Enterprise layout: <url>/api/v3
 
     def enterprise(self) -> None:
@@ -109,6 +114,9 @@ class Scenario:
         return lambda: self.github.requested.is_set() or self.jira.requested.is_set()
 
     def store(self) -> dict[str, pl.DataFrame]:
+        if self.s3 is not None and self.location.startswith("s3://"):
+            tables = self.s3.read_store(self.location)
+            return {name: tables[name].sort(list(PRIMARY_KEYS[name]), nulls_last=True) for name in tables}
         return read_store(self.folder / "data")
 
     def counts(self) -> dict[str, list[str]]:
@@ -314,9 +322,15 @@ class Runs:
     """Every run of the session, started at once on a small pool; `get(name)` waits for one."""
 
     def __init__(
-        self, root: Path, certificates: Certificates, plan: dict[str, Callable[[Scenario], Any]]
+        self,
+        root: Path,
+        certificates: Certificates,
+        plan: dict[str, Callable[[Scenario], Any]],
+        s3: S3Server | None = None,
     ) -> None:
         self.scenarios = {name: Scenario(name, root, certificates) for name in plan}
+        for scenario in self.scenarios.values():
+            scenario.s3 = s3
         if plan:
             database = prefect_database(root / "prefect-template", certificates)
             for scenario in self.scenarios.values():
@@ -416,6 +430,88 @@ def wrong_flavor(scenario: Scenario) -> None:
     scenario.configure(flavor="server", projects=("DS",), repos=("acme/missing", dataset.CHURN))
 
 
+def echoing(scenario: Scenario) -> None:
+    """GitHub and Jira that quote the request's Authorization header in their error text: GitHub
+    first as a GraphQL timeout (retried, so logged on the way), then as a fatal GraphQL error; Jira
+    as a 405 with `errorMessages` (basic auth: the base64 of user:token)."""
+    scenario.configure()
+    answered: dict[str, int] = {}
+
+    def github(request: Request) -> Reply:
+        auth = request.headers.get("Authorization", "")
+        answered[request.path] = answered.get(request.path, 0) + 1
+        if answered[request.path] == 1:
+            message = f"Something went wrong while executing your query with {auth}"
+            return json_reply(200, {"data": None, "errors": [{"message": message}]})
+        return json_reply(200, {"errors": [{"type": "UNAUTHORIZED", "message": f"Bad header {auth}"}]})
+
+    def jira(request: Request) -> Reply:
+        auth = request.headers.get("Authorization", "")
+        return json_reply(405, {"errorMessages": [f"Method not allowed for {auth}"], "errors": {"a": auth}})
+
+    scenario.github.reset(github)
+    scenario.jira.reset(jira)
+
+
+def dead_github(scenario: Scenario) -> dict[str, Any]:
+    """GitHub's host refuses every connection (nothing listens on its port); Jira is fine."""
+    scenario.serve()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # Nothing listens there once the socket is closed: every connect is refused.
+    scenario.github_base = f"https://127.0.0.1:{port}"
+    scenario.configure(repos=("acme/churn-model", "acme/feature-store", "acme/missing"))
+    return {"dead": f"127.0.0.1:{port}"}
+
+
+@dataclass
+class ObjectStoreRuns:
+    """Two syncs at once into one S3 store (one repo and one project each), then a sync of the
+    whole config (nothing new) and the report, all with `store = "s3://..."`."""
+
+    together: list[Finished]
+    store: dict[str, pl.DataFrame]
+    again: Finished
+    again_requests: dict[str, list[str]]
+    store_again: dict[str, pl.DataFrame]
+    report: Finished
+    output: Path
+    errors: list[str]
+
+
+def object_store_runs(scenario: Scenario) -> ObjectStoreRuns:
+    assert scenario.s3 is not None
+    scenario.location = scenario.s3.new_location("e2e")
+    aws = scenario.s3.env
+    scenario.serve(force_pushed=True)
+    halves = [
+        write_config(
+            scenario.folder / half,
+            scenario.github_base,
+            scenario.jira.url,
+            repos=(repo,),
+            projects=(project,),
+            store=scenario.location,
+        )
+        for half, repo, project in (("one", dataset.CHURN, "DS"), ("two", dataset.STORE, "OPS"))
+    ]
+    # Each start waits for its own temporary Prefect server (not for the other's requests).
+    started = [scenario.env.start("sync", "--config", str(path), overrides=aws) for path in halves]
+    together = [process.finish() for process in started]
+    store = scenario.store()
+    errors = scenario.server_errors()
+    config = scenario.configure(store=scenario.location)
+    scenario.serve(force_pushed=True)
+    again = scenario.sync(**aws)
+    again_requests, store_again = scenario.counts(), scenario.store()
+    errors += scenario.server_errors()
+    report = scenario.env.run("report", "--config", str(config), "--week", WEEK.label, overrides=aws)
+    return ObjectStoreRuns(
+        together, store, again, again_requests, store_again, report, scenario.folder / "out", errors
+    )
+
+
 REVOKED_TOKEN = "ghp_revoked_token_not_real_000000000000"
 
 PLAN: dict[str, Callable[[Scenario], Any]] = {
@@ -425,6 +521,9 @@ PLAN: dict[str, Callable[[Scenario], Any]] = {
     "rest_server": lambda s: single_run(s, rest_and_server, report=True),
     "rejected": lambda s: single_run(s, rejected, GITHUB_TOKEN=REVOKED_TOKEN),
     "wrong_flavor": lambda s: single_run(s, wrong_flavor),
+    "echo": lambda s: single_run(s, echoing),
+    "dead_host": lambda s: single_run(s, dead_github),
+    "object_store": object_store_runs,
 }
 
 
@@ -443,8 +542,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 @pytest.fixture(scope="session")
-def runs(tmp_path_factory: pytest.TempPathFactory, certificates: Certificates) -> Iterator[Runs]:
+def runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, certificates: Certificates
+) -> Iterator[Runs]:
     plan = {name: job for name, job in PLAN.items() if name in WANTED}
-    started = Runs(tmp_path_factory.mktemp("e2e"), certificates, plan)
+    # The object-store scenario's S3 server (tests/conftest.py) starts only when it runs.
+    s3 = request.getfixturevalue("s3_server") if "object_store" in plan else None
+    started = Runs(tmp_path_factory.mktemp("e2e"), certificates, plan, s3)
     yield started
     started.close()

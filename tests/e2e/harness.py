@@ -73,19 +73,23 @@ def write_config(
     projects: tuple[str, ...] = ("DS", "OPS"),
     repos: tuple[str, ...] = ("acme/churn-model", "acme/feature-store"),
     api: str = "auto",
+    store: str = "data",
+    dask_workers: int | None = None,
 ) -> Path:
-    """A radar config for the fakes; the store and output live beside it."""
+    """A radar config for the fakes; the store (unless an s3:// one) and output live beside it."""
     folder.mkdir(parents=True, exist_ok=True)
     parts = [
         'timezone = "Asia/Tbilisi"',
         "work_hours_per_week = 40",
-        'store = "data"',
+        f'store = "{store}"',
         'output = "out"',
         'bots = ["ci-robot"]',
         "",
         "[runner]",
         "max_workers = 4",
     ]
+    if dask_workers is not None:  # a local Dask cluster of that many worker processes
+        parts += ['task_runner = "dask"', f"dask_workers = {dask_workers}"]
     if github_url is not None:
         parts += [
             "[github]",
@@ -149,8 +153,8 @@ class Environment:
             {
                 "PREFECT_HOME": str(self.prefect_home),
                 "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                # Several radar processes start their temporary servers at once on 2 cores.
-                "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+                # The temporary server starts in ~10 s alone, but far slower on a busy machine.
+                "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
                 "PREFECT_LOGGING_LEVEL": "INFO",
                 "REQUESTS_CA_BUNDLE": str(self.ca_bundle),
                 "GITHUB_TOKEN": GITHUB_TOKEN,

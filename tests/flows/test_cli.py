@@ -93,7 +93,7 @@ def test_report_needs_no_prefect(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--week", "0001-W01"], "radar: --week '0001-W01' is out of range"),
+        (["--week", "0001-W01"], "radar: '0001-W01' is outside the years 1970-9000"),
         (
             ["--week", "2026-W50", "--as-of", "2026-11-20T10:00"],
             "radar: --week 2026-W50: week 2026-W50 has not started",

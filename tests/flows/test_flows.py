@@ -224,6 +224,8 @@ def test_run_and_report_write_identical_metrics_for_the_week_in_progress(tmp_pat
     assert (tmp_path / "out" / DEMO_WEEK / "metrics.json").read_bytes() == flow_text
     document = json.loads(flow_text)
     assert document["complete"] is False
+    # Monday to Thursday have begun by Thursday noon: 40 h x 4 / 5 = 32 h expected, every team.
+    assert {team["coding"]["expected_hours"] for team in document["teams"]} == {32.0}
     # One team alone (--team) says exactly what the all-team run says about it.
     code, _, stderr = radar("report", "--config", str(config), "--as-of", instant, "--team", "Data Platform")
     assert (code, stderr) == (0, "")

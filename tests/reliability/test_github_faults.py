@@ -82,7 +82,7 @@ def test_primary_limit_on_page_2_waits_for_the_reset_then_continues_without_dupl
 
 
 @pytest.mark.parametrize("api", APIS)
-def test_reset_beyond_the_maximum_wait_stops_that_repo_only_and_keeps_its_cursor(
+def test_reset_beyond_the_maximum_wait_stops_the_repos_of_that_token_and_keeps_their_cursors(
     tmp_path: Path, fake: ScriptedGithub, api: str
 ) -> None:
     run = GithubRun(tmp_path, api, repos=[REPO, OTHER_REPO])
@@ -101,7 +101,15 @@ def test_reset_beyond_the_maximum_wait_stops_that_repo_only_and_keeps_its_cursor
     assert run.sleeps == []
     assert run.cursor() == cursor  # kept: the next run starts where this one should have
 
-    assert run(OTHER_REPO).pull_requests == 1  # the other repo carries on
+    # The budget is the token's, not the repo's: the other repo (its own client, as in its own
+    # task) knows it is spent and stops the same way without sending a request.
+    sent = len(fake.log)
+    with pytest.raises(RateLimitExhausted, match=r"rate limit resets at 2026-03-03 14:00:00 UTC"):
+        run(OTHER_REPO)
+    assert len(fake.log) == sent and run.cursor(OTHER_REPO) == other_cursor
+
+    run.now = run.now + timedelta(hours=2)  # after the reset, the other repo carries on
+    assert run(OTHER_REPO).pull_requests == 1
     assert run.cursor(OTHER_REPO) is not None and run.cursor(OTHER_REPO) > other_cursor  # type: ignore[operator]
 
 

@@ -1,0 +1,216 @@
+"""The store on S3 (moto's server on loopback): locations, conflicts, concurrent and killed writers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core import objectstore
+from core.config import ConfigError, load_config
+from core.objectstore import MANIFEST_SUFFIX, ObjectClient, S3Location
+from core.state import SyncState
+from core.store import Store, StoreError
+from tests.s3server import BUCKET, CREDENTIALS, S3Server
+
+AT = datetime(2026, 11, 17, 9, tzinfo=UTC)
+
+
+def rows(*shas: str) -> list[dict[str, Any]]:
+    return [{"repo": "acme/app", "sha": sha, "authored_at": AT} for sha in shas]
+
+
+def keys(server: S3Server, location: str) -> list[str]:
+    prefix = location.removeprefix(f"s3://{BUCKET}/") + "/"
+    listing = server.client().list_objects_v2(Bucket=BUCKET, Prefix=prefix)  # type: ignore[attr-defined]
+    return sorted(item["Key"][len(prefix) :] for item in listing.get("Contents", []))
+
+
+def manifest(server: S3Server, location: str, table: str) -> dict[str, Any]:
+    key = f"{location.removeprefix(f's3://{BUCKET}/')}/{table}{MANIFEST_SUFFIX}"
+    body = server.client().get_object(Bucket=BUCKET, Key=key)["Body"].read()  # type: ignore[attr-defined]
+    return json.loads(body)  # type: ignore[no-any-return]
+
+
+# -- the location -----------------------------------------------------------------------------------
+
+
+def test_location_parses_bucket_and_prefix() -> None:
+    assert S3Location.parse("s3://radar-data/acme/radar/") == S3Location("radar-data", "acme/radar")
+    assert S3Location.parse("s3://radar-data").key("state.json") == "state.json"
+    assert S3Location.parse("s3://radar-data/p").url("x.json") == "s3://radar-data/p/x.json"
+
+
+@pytest.mark.parametrize(
+    ("store", "problem"),
+    [
+        ("gs://radar-data/x", "must be an s3:// location"),
+        ("s3://AKIAEXAMPLE:hunter2@radar-data/x", "names a bucket only"),
+        ("s3://Radar_Data/x", "not a valid S3 bucket name"),
+        ("s3://radar-data/a/../b", "'..' part"),
+    ],
+)
+def test_config_refuses_other_schemes_credentials_and_bad_names(
+    tmp_path: Path, store: str, problem: str
+) -> None:
+    path = tmp_path / "radar.toml"
+    path.write_text(f'store = "{store}"\n')
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert problem in str(raised.value)
+    assert "hunter2" not in str(raised.value)
+
+
+def test_config_keeps_an_s3_store_as_its_url(tmp_path: Path) -> None:
+    path = tmp_path / "radar.toml"
+    path.write_text('store = "s3://radar-data/acme"\n')
+    assert load_config(path).store_path == "s3://radar-data/acme"
+
+
+# -- commits that meet another writer -----------------------------------------------------------------
+
+
+def test_a_commit_that_loses_the_race_is_redone_on_the_winners_table(
+    s3_env: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    location = s3_env.new_location()
+    first, second = Store(location), Store(location)
+    first.upsert("commits", rows("a"))
+    put = ObjectClient.put
+    raced: list[str] = []
+
+    def put_after_a_rival(self: ObjectClient, name: str, data: bytes, **conditions: Any) -> str:
+        # Just before `first` replaces the manifest it read, `second` commits its own batch.
+        if name.endswith(MANIFEST_SUFFIX) and not raced:
+            raced.append(name)
+            monkeypatch.setattr(ObjectClient, "put", put)
+            second.upsert("commits", rows("rival"))
+            monkeypatch.setattr(ObjectClient, "put", put_after_a_rival)
+        return put(self, name, data, **conditions)
+
+    monkeypatch.setattr(ObjectClient, "put", put_after_a_rival)
+    assert first.upsert("commits", rows("b")) == 3  # a + rival + b: nothing lost
+    assert raced == ["commits" + MANIFEST_SUFFIX]
+    assert sorted(Store(location).read("commits")["sha"].to_list()) == ["a", "b", "rival"]
+    # Three commits (a; rival; b redone on rival) and one data object each; the losing
+    # attempt's upload was deleted. The current one plus the two it retired remain.
+    current = manifest(s3_env, location, "commits")
+    data = [k for k in keys(s3_env, location) if k.startswith("commits/")]
+    assert sorted(data) == sorted([current["data"], *(r["data"] for r in current["retired"])])
+    assert len(data) == 3
+
+
+def test_a_cursor_written_meanwhile_by_another_sync_is_kept(
+    s3_env: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    location = s3_env.new_location()
+    store = Store(location)
+    SyncState(store).set_cursor("github", "acme/app", AT)
+    put = ObjectClient.put
+    raced: list[str] = []
+
+    def put_after_a_rival(self: ObjectClient, name: str, data: bytes, **conditions: Any) -> str:
+        if name == "state.json" and not raced:
+            raced.append(name)
+            monkeypatch.setattr(ObjectClient, "put", put)
+            SyncState(Store(location)).set_cursor("jira", "DS", AT + timedelta(hours=1))
+            monkeypatch.setattr(ObjectClient, "put", put_after_a_rival)
+        return put(self, name, data, **conditions)
+
+    monkeypatch.setattr(ObjectClient, "put", put_after_a_rival)
+    SyncState(store).set_cursor("github", "acme/web", AT + timedelta(hours=2))
+    assert raced
+    state = SyncState(Store(location))
+    assert state.cursor("github", "acme/app") == AT
+    assert state.cursor("jira", "DS") == AT + timedelta(hours=1)
+    assert state.cursor("github", "acme/web") == AT + timedelta(hours=2)
+
+
+def writer(server: S3Server, location: str, name: str, batches: int, hold: int | None = None) -> Any:
+    """A writer process (tests/core/s3_writer.py), once it is ready to write."""
+    args = [sys.executable, "-m", "tests.core.s3_writer", location, name, str(batches)]
+    env = {"PATH": "/usr/bin:/bin", **server.env}
+    process = subprocess.Popen(
+        [*args, *([str(hold)] if hold else [])],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[2],
+    )
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready", process.stderr
+    return process
+
+
+def go(*processes: Any) -> None:
+    """Let the writers start writing, together."""
+    for process in processes:
+        process.stdin.write("go\n")
+        process.stdin.flush()
+
+
+def test_two_writer_processes_at_once_lose_no_update(s3_server: S3Server, s3_env: S3Server) -> None:
+    location = s3_server.new_location()
+    batches = 25
+    processes = [writer(s3_server, location, name, batches) for name in ("one", "two")]
+    go(*processes)
+    outputs = [process.communicate(timeout=240) for process in processes]
+    for process, (out, err) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, err
+        assert CREDENTIALS["AWS_SECRET_ACCESS_KEY"] not in out + err
+    conflicts = sum(int(out.split("conflicts ")[1]) for out, _ in outputs)
+    store = Store(location)
+    expected = sorted(f"{name}-{n}" for name in ("one", "two") for n in range(batches))
+    assert sorted(store.read("commits")["sha"].to_list()) == expected  # every batch of both writers
+    state = SyncState(store)
+    last = datetime(2026, 11, 16, tzinfo=UTC) + timedelta(minutes=batches - 1)
+    assert state.cursor("github", "acme/one") == last
+    assert state.cursor("github", "acme/two") == last
+    # The writers did meet: at least one commit was redone (else this test proves nothing).
+    assert conflicts > 0, outputs
+
+
+def test_a_writer_killed_between_upload_and_commit_leaves_a_readable_store(
+    s3_server: S3Server, s3_env: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    location = s3_server.new_location()
+    process = writer(s3_server, location, "one", 5, hold=3)  # two commits, then the third held
+    go(process)
+    lines = []
+    deadline = time.monotonic() + 120
+    while "holding" not in lines and time.monotonic() < deadline:
+        lines.append(process.stdout.readline().strip())
+    assert "holding" in lines, lines
+    process.kill()  # SIGKILL: its data object is uploaded, the manifest not replaced
+    process.wait()
+    store = Store(location)
+    assert sorted(store.read("commits")["sha"].to_list()) == ["one-0", "one-1"]
+    assert SyncState(store).cursor("github", "acme/one") == datetime(2026, 11, 16, 0, 1, tzinfo=UTC)
+    before = manifest(s3_server, location, "commits")
+    killed = set(keys(s3_server, location)) - {before["data"], *(r["data"] for r in before["retired"])}
+    assert len([k for k in killed if k.startswith("commits/")]) == 1  # the killed writer's upload
+    # The next writer commits as usual; past the grace period (0 here) the killed writer's
+    # upload and the first version are deleted; the version it replaces just now stays (a
+    # reader may have started on it), until a later commit.
+    monkeypatch.setattr(objectstore, "GRACE", timedelta(0))
+    store.upsert("commits", rows("next"))
+    assert sorted(store.read("commits")["sha"].to_list()) == ["next", "one-0", "one-1"]
+    after = manifest(s3_server, location, "commits")
+    assert [r["data"] for r in after["retired"]] == [before["data"]]
+    assert sorted(k for k in keys(s3_server, location) if k.startswith("commits/")) == sorted(
+        [after["data"], before["data"]]
+    )
+
+
+def test_missing_bucket_is_one_clear_error_without_the_secret(s3_env: S3Server) -> None:
+    with pytest.raises(StoreError) as raised:
+        Store("s3://radar-missing-bucket/x").upsert("commits", rows("a"))
+    assert "radar-missing-bucket" in str(raised.value)
+    assert CREDENTIALS["AWS_SECRET_ACCESS_KEY"] not in str(raised.value)
