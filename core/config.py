@@ -6,6 +6,7 @@ import ipaddress
 import os
 import re
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -363,6 +364,49 @@ class Person(Section):
         return self.name or self.id
 
 
+_ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+PLAN_CATEGORIES = ("tactical", "implementation")
+
+
+def iso_week_monday(label: str) -> date:
+    """The Monday of an ISO week label like `2026-W40`; ValueError when it names no week."""
+    match = _ISO_WEEK.match(label)
+    try:
+        if match is None:
+            raise ValueError
+        return date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    except ValueError:
+        raise ValueError(f"'{label}' is not an ISO week like 2026-W40") from None
+
+
+class PlanPhase(Section):
+    """One step of a team's delegation plan (SPEC §8): the category handed over, and since when."""
+
+    category: str
+    since: str
+
+    @field_validator("category")
+    @classmethod
+    def _handed_over(cls, category: str) -> str:
+        if category == "strategic":
+            raise ValueError(
+                "strategic work stays with the manager; a plan hands over tactical or implementation"
+            )
+        if category not in PLAN_CATEGORIES:
+            raise ValueError(f"'{category}' is not a category to hand over (tactical or implementation)")
+        return category
+
+    @field_validator("since")
+    @classmethod
+    def _iso_week(cls, since: str) -> str:
+        iso_week_monday(since)
+        return since
+
+    @property
+    def monday(self) -> date:
+        return iso_week_monday(self.since)
+
+
 class Team(Section):
     name: str = Field(min_length=1)
     manager: str
@@ -371,6 +415,34 @@ class Team(Section):
     repos: list[str] | None = None
     jira_projects: list[str] | None = None
     slack_webhook: SecretRef | None = None
+    delegation_plan: list[PlanPhase] = []
+
+    @field_validator("delegation_plan")
+    @classmethod
+    def _one_phase_per_category(cls, plan: list[PlanPhase]) -> list[PlanPhase]:
+        categories = [phase.category for phase in plan]
+        for category in categories:
+            if categories.count(category) > 1:
+                raise ValueError(f"'{category}' has more than one phase")
+        return plan
+
+
+class WebSettings(Section):
+    """`radar web`: where the check-in form is reachable, so pages and messages can link to it."""
+
+    base_url: str | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"'{url}' must be an http:// or https:// URL, like http://127.0.0.1:8765")
+        if parts.username or parts.password:
+            raise ValueError("must not carry credentials in the URL")
+        return url.rstrip("/")
 
 
 class Config(Section):
@@ -390,6 +462,7 @@ class Config(Section):
     runner: Runner = Runner()
     slack: SlackSettings | None = None
     digests: list[Digest] = []
+    web: WebSettings = WebSettings()
     people: list[Person] = []
     teams: list[Team] = []
 

@@ -1,4 +1,5 @@
-"""The seven normalised tables of the store (SPEC §4): one polars schema and primary key each."""
+"""The tables of the store: the seven normalised source tables (SPEC §4) and the self-check
+answers (SPEC §8), one polars schema and primary key each."""
 
 from __future__ import annotations
 
@@ -106,6 +107,17 @@ COMMENTS = pl.Schema(
     }
 )
 
+# The Friday self-check answers (SPEC §8): one colour per team, ISO week and item.
+CHECKINS = pl.Schema(
+    {
+        "team": pl.String(),
+        "week": pl.String(),
+        "item": pl.String(),
+        "colour": pl.String(),
+        "answered_at": UTC_TIME,
+    }
+)
+
 SCHEMAS: dict[str, pl.Schema] = {
     "pull_requests": PULL_REQUESTS,
     "reviews": REVIEWS,
@@ -114,6 +126,7 @@ SCHEMAS: dict[str, pl.Schema] = {
     "issues": ISSUES,
     "issue_events": ISSUE_EVENTS,
     "comments": COMMENTS,
+    "checkins": CHECKINS,
 }
 
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
@@ -124,10 +137,12 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "issues": ("key",),
     "issue_events": ("key", "event_id", "field"),
     "comments": ("key", "comment_id"),
+    "checkins": ("team", "week", "item"),
 }
 
 GITHUB_TABLES = ("pull_requests", "reviews", "review_requests", "commits")
 JIRA_TABLES = ("issues", "issue_events", "comments")
+PRACTICE_TABLES = ("checkins",)  # written by `radar checkin` and `radar web`, never by a sync
 
 
 def empty(table: str) -> pl.DataFrame:

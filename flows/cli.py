@@ -283,6 +283,140 @@ def serve(config: ConfigOption) -> None:
         serve_weekly(cfg, config.resolve())
 
 
+def _checkin_help() -> str:
+    from metrics.selfcheck import GROUPS, ITEMS
+
+    lists = "; ".join(
+        f"{group.title.lower()}: " + ", ".join(item.key for item in ITEMS if item.group == group.key)
+        for group in GROUPS
+    )
+    return (
+        "Answer the Friday self-check for a team and week (default: the week in progress): eleven "
+        "questions, green, yellow or red each, asked in the terminal or read from --answers. "
+        f"Item keys — {lists}."
+    )
+
+
+def _read_answers(path: Path) -> dict[str, object]:
+    import tomllib
+
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        fail(f"{path}: file not found", 2)
+    except (OSError, UnicodeDecodeError) as error:
+        fail(f"{path}: cannot be read ({one_line(error)})", 2)
+    except tomllib.TOMLDecodeError as error:
+        fail(f"{path}: is not valid TOML: {error}", 2)
+
+
+def _prompt_team(cfg: Config) -> Team:
+    names = [t.name for t in cfg.teams]
+    while True:
+        name = str(typer.prompt(f"Team ({', '.join(names)})")).strip()
+        if name in names:
+            return cfg.teams[names.index(name)]
+        typer.echo(f"no team named {name!r}")
+
+
+def _prompt_answers() -> dict[str, object]:
+    from metrics.selfcheck import GROUPS, ITEMS
+
+    letters = {"g": "green", "y": "yellow", "r": "red"}
+    answers: dict[str, object] = {}
+    typer.echo("Fifteen minutes, first instinct: answer green, yellow or red (or g, y, r).")
+    for group in GROUPS:
+        typer.echo(f"\n{group.title} — {group.question}")
+        for item in (i for i in ITEMS if i.group == group.key):
+            typer.echo(f"\n  {item.title}")
+            for colour in ("green", "yellow", "red"):
+                typer.echo(f"    {colour:<6}  {item.describe(colour)}")
+            while True:
+                answer = str(typer.prompt("  your answer")).strip().lower()
+                answer = letters.get(answer, answer)
+                if answer in letters.values():
+                    break
+                typer.echo("  please answer green, yellow or red (or g, y, r)")
+            answers[item.key] = answer
+    return answers
+
+
+@app.command("checkin", help=_checkin_help())
+def checkin(
+    config: ConfigOption,
+    team: Annotated[
+        str | None,
+        typer.Option("--team", help="The team answering (its name; asked when the config has several)."),
+    ] = None,
+    week: Annotated[
+        str | None, typer.Option("--week", help="ISO week like 2026-W47 (default: the week in progress).")
+    ] = None,
+    answers: Annotated[
+        Path | None,
+        typer.Option(
+            "--answers",
+            help='A TOML file of item_key = "green" | "yellow" | "red", one per item: no prompts.',
+        ),
+    ] = None,
+) -> None:
+    from flows.practice import store_checkin
+    from metrics.selfcheck import AnswerError, check_answers, score
+
+    cfg = read_config(config)
+    if not cfg.teams:
+        fail(f"{config}: no [[teams]] to check in for", 2)
+    if team is not None:
+        chosen = chosen_teams(cfg, team)[0]
+    elif len(cfg.teams) == 1:
+        chosen = cfg.teams[0]
+    elif answers is not None:
+        known = ", ".join(repr(t.name) for t in cfg.teams)
+        fail(f"--team is needed with --answers: the config has several teams ({known})", 2)
+    else:
+        chosen = _prompt_team(cfg)
+    now = datetime.now(UTC)
+    try:
+        the_week = (
+            Week.parse(week, cfg.zone)
+            if week is not None
+            else Week.of(now.astimezone(cfg.zone).date(), cfg.zone)
+        )
+    except ValueError as error:
+        fail(str(error), 2)
+    if the_week.start > now:
+        fail(f"week {the_week.label} has not started yet", 2)
+    given = _read_answers(answers) if answers is not None else _prompt_answers()
+    try:
+        checked = check_answers(given)
+    except AnswerError as error:
+        fail(f"{answers or 'answers'}: {'; '.join(error.problems)}", 2)
+    with failures_exit():
+        store_checkin(Store(cfg.store_path), chosen.name, the_week.label, checked, now)
+    typer.echo(f"stored the self-check of {chosen.name!r} for week {the_week.label}")
+    for result in score(checked):
+        counts = f"{result.greens} green, {result.yellows} yellow, {result.reds} red"
+        typer.echo(f"  {result.title}: {result.status} ({counts})")
+        for red in result.red_items:
+            typer.echo(f"    red — {red.title}: {red.step}")
+    typer.echo(f"the team page shows it from the next `radar report --week {the_week.label}`")
+
+
+@app.command("web")
+def web(
+    config: ConfigOption,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind; another than 127.0.0.1 opens it to the network.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8765,
+) -> None:
+    """Serve the latest pages and a Friday check-in form per team (works without JavaScript)."""
+    cfg = read_config(config)
+    with failures_exit():
+        from flows.web import run_web
+
+        run_web(cfg, host, port)
+
+
 @app.command("demo")
 def demo(
     workspace: Annotated[

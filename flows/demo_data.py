@@ -27,6 +27,7 @@ from core.schemas import PRIMARY_KEYS, SCHEMAS
 from core.state import STATE_FILE, SyncState
 from core.store import Store
 from core.weeks import Week
+from metrics.selfcheck import ITEM_KEYS
 
 TIMEZONE = "Europe/Berlin"
 WEEKS = 13
@@ -86,12 +87,18 @@ class TeamSpec:
     offsite_week: int | None = None
     manager_prs: int = 0
     handover_every: int = 0
+    # The Friday practice: (category, index of the start week) and (week index, 11 self-check
+    # letters in metrics.selfcheck.ITEM_KEYS order: 6 mindset, then 5 technical).
+    delegation_plan: tuple[tuple[str, int], ...] = ()
+    checkins: tuple[tuple[int, str], ...] = ()
 
 
 TEAMS: tuple[TeamSpec, ...] = (
     TeamSpec(
         name="Forecasting",
         slug="forecasting",
+        delegation_plan=(("tactical", 2), ("implementation", 11)),
+        checkins=((12, "gggggy" + "ggggg"),),
         manager=("mariam", "Mariam Kapanadze"),
         members=(
             ("tamar", "Tamar Beridze"),
@@ -151,6 +158,9 @@ TEAMS: tuple[TeamSpec, ...] = (
     TeamSpec(
         name="Churn & Retention",
         slug="churn-retention",
+        # Says green on coding time (the commits say red) and on team decisions (tactical: yellow).
+        delegation_plan=(("tactical", 5),),
+        checkins=((10, "ryyygy" + "rryyy"), (11, "yyygyy" + "yyyry"), (12, "gyygyy" + "ygyry")),
         manager=("nino", "Nino Bakradze"),
         members=(
             ("ana", "Ana Kvaratskhelia"),
@@ -219,6 +229,8 @@ TEAMS: tuple[TeamSpec, ...] = (
     TeamSpec(
         name="Data Platform",
         slug="data-platform",
+        delegation_plan=(("tactical", 6),),
+        checkins=((12, "gyrgyg" + "rrrrr"),),
         manager=("levan", "Levan Gelashvili"),
         members=(
             ("ravi", "Ravi Shankar"),
@@ -1189,6 +1201,7 @@ class _Demo:
             for i in self.issues
         ]
         tables: dict[str, list[dict[str, Any]]] = {
+            "checkins": self._checkins(),
             "pull_requests": pull_requests,
             "reviews": [renumber(row, "number") for row in self.reviews],
             "review_requests": [renumber(row, "number") for row in self.requests],
@@ -1207,6 +1220,22 @@ class _Demo:
                 raise ValueError(f"demo {name} repeats a primary key")
             frames[name] = frame
         return frames
+
+    def _checkins(self) -> list[dict[str, Any]]:
+        """The demo managers' Friday self-checks, answered Friday 16:00 local."""
+        colour = {"g": "green", "y": "yellow", "r": "red"}
+        return [
+            {
+                "team": spec.name,
+                "week": self.weeks[week].label,
+                "item": item,
+                "colour": colour[letter],
+                "answered_at": self.at(week, 4, 16 * 60),
+            }
+            for spec in TEAMS
+            for week, letters in spec.checkins
+            for item, letter in zip(ITEM_KEYS, letters, strict=True)
+        ]
 
     def cursors(self, frames: dict[str, pl.DataFrame]) -> list[tuple[str, str, datetime | None]]:
         """The newest update per repo and project, as a finished sync would have recorded it."""
@@ -1292,6 +1321,12 @@ class _Demo:
                 f"repos = [{', '.join(q(r) for r in spec.repos)}]",
                 f"jira_projects = [{q(spec.project)}]",
             ]
+            if spec.delegation_plan:
+                phases = ", ".join(
+                    f"{{ category = {q(category)}, since = {q(self.weeks[start].label)} }}"
+                    for category, start in spec.delegation_plan
+                )
+                lines.append(f"delegation_plan = [{phases}]")
         return "\n".join(lines) + "\n"
 
 

@@ -53,6 +53,7 @@ class WeekOutput:
     slugs: dict[str, str]  # team name -> file stem
     team_weeks: list[TeamWeek]
     html: dict[str, str] = field(repr=False, default_factory=dict)
+    practices: dict[str, Any] = field(repr=False, default_factory=dict)  # team -> TeamPractice
 
 
 @dataclass(frozen=True)
@@ -158,13 +159,18 @@ def write_week_files(
     fresh: Mapping[str, datetime | None] | None = None,
     generated_at: datetime | None = None,
     problems: Mapping[str, Mapping[str, str]] | None = None,
+    tables: Tables | None = None,
+    known: Mapping[tuple[str, str], TeamWeek] | None = None,
 ) -> WeekOutput:
     """Write one week's metrics.json, team pages and index page from the teams' histories.
 
     `histories` maps each team name (in config order) to its TeamWeeks, oldest first, ending
     with `week`. `problems` (team -> source -> reason) greys the lights of sources that never
     synced or failed in this run on the pages and in `team_weeks`; metrics.json stays the metrics.
+    With `tables` (the store), the team pages also show the Friday practice: the week's
+    self-check and the delegation plan.
     """
+    from flows.practice import team_practices
     from reports.health import mark_incomplete
     from reports.render import comparison_page, definitions_page, team_page
     from reports.slug import unique_slugs
@@ -173,6 +179,14 @@ def write_week_files(
     measured = [history[-1] for history in histories.values()]
     problems = problems or {}
     results = [mark_incomplete(tw, problems.get(tw.team.name, {})) for tw in measured]
+    computed = {(name, tw.week.label): tw for name, history in histories.items() for tw in history}
+    practices = (
+        team_practices(
+            config, tables, week, [tw.team for tw in measured], measured, {**(known or {}), **computed}
+        )
+        if tables is not None
+        else {}
+    )
     slugs = unique_slugs([team.name for team in config.teams])
     folder = config.output_path / week.label
     folder.mkdir(parents=True, exist_ok=True)
@@ -183,7 +197,7 @@ def write_week_files(
     html: dict[str, str] = {}
     files: dict[Path, bytes] = {}
     for (name, history), shown in zip(histories.items(), results, strict=True):
-        html[name] = team_page(shown, [*history[:-1], shown], context)
+        html[name] = team_page(shown, [*history[:-1], shown], context, practices.get(name))
         pages[name] = folder / f"{slugs[name]}.html"
         files[pages[name]] = html[name].encode("utf-8")
     chosen = {name: slugs[name] for name in histories}
@@ -195,7 +209,7 @@ def write_week_files(
     files[metrics_path] = metrics_json(week, measured).encode("utf-8")
     atomic_write_set(files)
     log.info("wrote %s: metrics.json, %d team pages and index.html", folder, len(pages))
-    return WeekOutput(week, folder, metrics_path, index_path, pages, chosen, results, html)
+    return WeekOutput(week, folder, metrics_path, index_path, pages, chosen, results, html, practices)
 
 
 def write_week(
@@ -209,7 +223,7 @@ def write_week(
 ) -> WeekOutput:
     """Compute and write one week for the chosen teams (all by default)."""
     return write_week_files(
-        config, week, histories(tables, config, week, teams), fresh, generated_at, problems
+        config, week, histories(tables, config, week, teams), fresh, generated_at, problems, tables
     )
 
 
@@ -241,20 +255,28 @@ def write_range_files(
     series: Mapping[str, Mapping[str, TeamWeek]],
     fresh: Mapping[str, datetime | None] | None = None,
     generated_at: datetime | None = None,
+    tables: Tables | None = None,
 ) -> RangeOutput:
     """Every week's files, then one trend page per team; `series` maps team name -> label -> week
     and must cover `series_weeks(config, weeks)`."""
+    from flows.practice import plan_history
+
+    known = {(name, label): tw for name, by_label in series.items() for label, tw in by_label.items()}
+    if tables is not None:  # the plans' earlier weeks, computed once for every week of the range
+        teams = [team for team in config.teams if team.name in series]
+        known.update(plan_history(config, tables, weeks[-1], teams, known))
     outputs = []
     for week in weeks:
         history = history_weeks(week, config)
         histories = {name: [by_label[w.label] for w in history] for name, by_label in series.items()}
-        outputs.append(write_week_files(config, week, histories, fresh, generated_at))
+        outputs.append(write_week_files(config, week, histories, fresh, generated_at, None, tables, known))
     trend_folder, trend_pages = write_trend_pages(
         config,
         weeks,
         {name: [by_label[w.label] for w in weeks] for name, by_label in series.items()},
         fresh,
         generated_at,
+        {name: [output.practices.get(name) for output in outputs] for name in series},
     )
     return RangeOutput(outputs, trend_folder, trend_pages)
 
@@ -275,7 +297,7 @@ def write_range(
     needed = series_weeks(config, weeks)
     by_label = compute_weeks(tables, config, needed, chosen)  # every team and week in one pass
     series = {team.name: {w.label: by_label[w.label][i] for w in needed} for i, team in enumerate(chosen)}
-    return write_range_files(config, weeks, series, fresh, generated_at)
+    return write_range_files(config, weeks, series, fresh, generated_at, tables)
 
 
 def write_trend_pages(
@@ -284,8 +306,10 @@ def write_trend_pages(
     series: Mapping[str, list[TeamWeek]],
     fresh: Mapping[str, datetime | None] | None = None,
     generated_at: datetime | None = None,
+    practices: Mapping[str, Sequence[Any]] | None = None,
 ) -> tuple[Path, dict[str, Path]]:
-    """One trend page per team over `weeks`, in `<output>/<first week>_<last week>/`."""
+    """One trend page per team over `weeks`, in `<output>/<first week>_<last week>/`; with
+    `practices` (team -> each week's TeamPractice or None) also the Friday practice by week."""
     from reports.render import trend_page
     from reports.slug import unique_slugs
 
@@ -296,7 +320,8 @@ def write_trend_pages(
     pages: dict[str, Path] = {}
     for name, team_series in series.items():
         pages[name] = folder / f"{slugs[name]}.html"
-        atomic_write_bytes(pages[name], trend_page(team_series, context).encode("utf-8"))
+        page = trend_page(team_series, context, (practices or {}).get(name))
+        atomic_write_bytes(pages[name], page.encode("utf-8"))
     write_definitions(folder, context)
     log.info("wrote %d trend pages to %s", len(pages), folder)
     return folder, pages

@@ -103,7 +103,7 @@ def quarterly_review(
             for i, t in enumerate(config.teams)
             if t in teams
         }
-        output = write_range_files(config, weeks, series, freshness(config), now)
+        output = write_range_files(config, weeks, series, freshness(config), now, tables)
         if email:
             slugs = unique_slugs([t.name for t in config.teams])
             messages = [

@@ -126,8 +126,22 @@ def weekly_messages(
     for tw in output.team_weeks:
         name, slug = tw.team.name, output.slugs[tw.team.name]
         mail = team_mail(tw, [*histories[name][:-1], tw], context, f"{slug}.html")
-        messages.append((name, weekly_message(tw, output.html[name], hosts, mail), slug, output.folder))
+        message = with_checkin_link(config, tw, weekly_message(tw, output.html[name], hosts, mail))
+        messages.append((name, message, slug, output.folder))
     return messages
+
+
+def with_checkin_link(config: Config, tw: TeamWeek, message: WeeklyMessage) -> WeeklyMessage:
+    """With `[web] base_url`, the plain-text part ends with the link to this week's self-check
+    form (the HTML part is the page, which carries the link already)."""
+    from dataclasses import replace
+
+    from flows.practice import checkin_url
+
+    url = checkin_url(config, tw.team, tw.week)
+    if url is None:
+        return message
+    return replace(message, text=message.text.rstrip("\n") + f"\n\nYour Friday self-check: {url}\n")
 
 
 def resolve_week(config: Config, week: str | None, now: datetime, as_of: str | None = None) -> Week:
@@ -224,7 +238,7 @@ def weekly_report(
         for name, reasons in problems.items():
             logger.warning("team %r: data incomplete: %s", name, "; ".join(reasons.values()))
         fresh = freshness(config)
-        output = write_week_files(config, the_week, histories, fresh, now, problems)
+        output = write_week_files(config, the_week, histories, fresh, now, problems, tables)
         context = page_context(config, fresh, now)
         jobs: list[Job] = [
             EmailJob("team", name, content, list(select_teams(config, name)[0].email_to), slug, str(folder))

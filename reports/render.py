@@ -26,6 +26,7 @@ from core.config import Config, zone_for
 from core.weeks import Week
 from metrics.result import TeamWeek
 from reports import charts
+from reports.practice import TeamPractice, practice_trend_view, practice_view
 
 CATEGORIES = ("strategic", "implementation", "tactical")
 COLOURS = ("green", "yellow", "red", "grey")
@@ -428,8 +429,11 @@ def reports_line(reports: int | None, teams: int) -> str:
     return f"a team of {reports}"
 
 
-def team_page(tw: TeamWeek, history: Sequence[TeamWeek], context: PageContext) -> str:
-    """The team's weekly report: checklist, the four signals and the evidence behind them."""
+def team_page(
+    tw: TeamWeek, history: Sequence[TeamWeek], context: PageContext, practice: TeamPractice | None = None
+) -> str:
+    """The team's weekly report: checklist, the four signals and the evidence behind them, and
+    with `practice` the Friday self-check and the delegation plan."""
     summary = tw.summary
     coding, reviews = _section(summary, "coding"), _section(summary, "reviews")
     hosts = context.allowed_hosts
@@ -484,6 +488,7 @@ def team_page(tw: TeamWeek, history: Sequence[TeamWeek], context: PageContext) -
         "pending": _pending(tw, hosts),
         "has_jira": _has_jira(tw, context),
         "flags": [str(f) for f in flags if f],
+        "practice": practice_view(practice),
     }
     return environment().get_template("team.html").render(view)
 
@@ -532,8 +537,13 @@ def comparison_page(
     return environment().get_template("compare.html").render(view)
 
 
-def trend_page(team_weeks: Sequence[TeamWeek], context: PageContext) -> str:
-    """One team over a range of weeks (oldest first): the lines a quarterly review needs."""
+def trend_page(
+    team_weeks: Sequence[TeamWeek],
+    context: PageContext,
+    practices: Sequence[TeamPractice | None] | None = None,
+) -> str:
+    """One team over a range of weeks (oldest first): the lines a quarterly review needs, and
+    with `practices` (one per week, in the same order) the self-checks and plan verdicts."""
     weeks = sorted(team_weeks, key=lambda tw: tw.week.monday)
     labels = [tw.week.label for tw in weeks]
     coding = [_section(tw.summary, "coding") for tw in weeks]
@@ -596,6 +606,7 @@ def trend_page(team_weeks: Sequence[TeamWeek], context: PageContext) -> str:
             labels, latency_series, "Median decision latency by category and week", as_percent=False
         ),
         "freshness": _freshness(context, last.week) if last else [],
+        "practice_trend": practice_trend_view(practices) if practices else None,
     }
     return environment().get_template("trend.html").render(view)
 
