@@ -174,7 +174,7 @@ def write_week_files(
     """
     from flows.practice import team_practices
     from reports.health import mark_incomplete
-    from reports.render import comparison_page, team_page
+    from reports.render import comparison_page, definitions_page, team_page
     from reports.slug import unique_slugs
 
     context = page_context(config, fresh, generated_at or datetime.now(UTC))
@@ -205,9 +205,9 @@ def write_week_files(
     chosen = {name: slugs[name] for name in histories}
     index_path = folder / "index.html"
     files[index_path] = comparison_page(week, results, chosen, context, histories).encode("utf-8")
-    write_definitions(folder, context)
+    files[folder / DEFINITIONS_PAGE] = definitions_page(context).encode("utf-8")
     # Written as a set, metrics.json last: a full disk leaves the week's old files, never a
-    # metrics.json without its pages.
+    # metrics.json without its pages. metrics.json holds the measured lights (`measured`).
     files[metrics_path] = metrics_json(week, measured).encode("utf-8")
     atomic_write_set(files)
     log.info("wrote %s: metrics.json, %d team pages and index.html", folder, len(pages))

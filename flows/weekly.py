@@ -82,7 +82,7 @@ def slack_jobs(config: Config, output: WeekOutput) -> list[SlackJob]:
     for tw in output.team_weeks:
         reference = config.team_webhook(tw.team)
         if reference is not None:
-            jobs.append(SlackJob("team", tw.team.name, team_blocks(tw, hosts), reference))
+            jobs.append(SlackJob("team", tw.team.name, team_blocks(tw, hosts, config.zone), reference))
     return jobs
 
 

@@ -35,6 +35,7 @@ from reports.render import (
     checklist_lights,
     environment,
     lights_in_words,
+    week_line,
     worst,
 )
 
@@ -128,6 +129,7 @@ def team_mail(
         "title": f"{tw.team.name} — week {tw.week.label}",
         "width": MAIL_WIDTH,
         "tw": tw,
+        "week_line": week_line(tw.week, context.zone),
         "zone": context.zone,
         "timezone": context.timezone,
         "manager": tw.manager.display_name,

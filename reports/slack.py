@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from metrics.result import TeamWeek
 from reports.email import one_line, weekly_subject
 from reports.health import incomplete_reasons
-from reports.render import CHECKLIST_ITEMS, _pending, _waiting, age, checklist_lights
+from reports.render import CHECKLIST_ITEMS, _pending, _waiting, age, checklist_lights, week_line
 
 EMOJI = {
     "green": ":large_green_circle:",
@@ -18,6 +19,7 @@ EMOJI = {
     "red": ":red_circle:",
     "grey": ":white_circle:",
 }
+UTC_ZONE = ZoneInfo("UTC")
 MAX_TEXT = 2900  # a section's text may hold 3000 characters
 
 
@@ -34,8 +36,11 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:MAX_TEXT]}}
 
 
-def team_blocks(tw: TeamWeek, allowed_hosts: Collection[str] = ()) -> dict[str, Any]:
-    """The webhook payload: `text` (the notification line) and `blocks`."""
+def team_blocks(
+    tw: TeamWeek, allowed_hosts: Collection[str] = (), zone: ZoneInfo = UTC_ZONE
+) -> dict[str, Any]:
+    """The webhook payload: `text` (the notification line) and `blocks`; the header names the
+    week, "to date, as of …" (in `zone`) for the week in progress."""
     lights = checklist_lights(tw.summary)[: len(CHECKLIST_ITEMS)]
     lines = []
     for light in lights:
@@ -64,7 +69,10 @@ def team_blocks(tw: TeamWeek, allowed_hosts: Collection[str] = ()) -> dict[str, 
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
-            "text": {"type": "plain_text", "text": f"{one_line(tw.team.name)} — week {tw.week.label}"[:150]},
+            "text": {
+                "type": "plain_text",
+                "text": f"{one_line(tw.team.name)} — {week_line(tw.week, zone)}"[:150],
+            },
         }
     ]
     reasons = incomplete_reasons(tw)

@@ -103,7 +103,7 @@ def test_a_refused_webhook_fails_only_that_team_and_channel(
     )
     # Churn & Retention got its summary on the shared webhook; its email (.eml here) was written too.
     (posted,) = receiver.to("shared")
-    assert posted.payload["blocks"][0]["text"]["text"] == f"{TEAM_A} — week {WEEK}"
+    assert posted.payload["blocks"][0]["text"]["text"].startswith(f"{TEAM_A} — Week {WEEK}: Mon 2 Mar 2026")
     assert len(receiver.to("refused")) == 1
     assert sorted(p.name for p in (tmp_path / "out" / WEEK).glob("*.eml")) == [
         "churn-retention.eml",

@@ -3,6 +3,10 @@ or yellow one, the oldest waiting PR and decision, and text that cannot inject l
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 from reports.health import mark_incomplete
 from reports.slack import team_blocks
 from tests.reports.factory import TeamWeekFactory
@@ -12,10 +16,12 @@ def test_block_kit_summary(team_week: TeamWeekFactory) -> None:
     tw = team_week()  # busy week: coding yellow, reviews red, tactical red, strategic yellow, decisions red
     payload = team_blocks(tw, {"github.com", "acme.atlassian.net"})
     header, lights, context = payload["blocks"]
-    assert header == {
-        "type": "header",
-        "text": {"type": "plain_text", "text": "Churn & Retention — week 2026-W47"},
-    }
+    expected = "Churn & Retention — Week 2026-W47: Mon 16 Nov 2026 – Sun 22 Nov 2026"
+    assert header == {"type": "header", "text": {"type": "plain_text", "text": expected}}
+    # The week in progress says so: to date, as of the run instant in the config's zone.
+    in_progress = replace(tw, week=tw.week.at(datetime(2026, 11, 19, 9, 0, tzinfo=UTC)))
+    header_now = team_blocks(in_progress, zone=ZoneInfo("Asia/Tbilisi"))["blocks"][0]["text"]["text"]
+    assert header_now == "Churn & Retention — Week 2026-W47 to date, as of Thu 19 Nov 13:00"
     text = lights["text"]["text"]
     assert text.count("Next step:") == 5 and text.count("\n      ") == 5
     assert ":red_circle: *Reviews not waiting on you* — Red" in text
