@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -140,6 +141,21 @@ def test_since_rereads_the_window_and_leaves_the_store_equal(clean: CleanRuns) -
     assert differences(clean.stores["again"], clean.stores["backfill"]) == []
 
 
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def item(key: str, hours: float, kind: str, by: str, reason: str) -> dict[str, Any]:
+    """An escalation as metrics.json lists it, `hours` after the report week's start."""
+    return {
+        "key": key,
+        "at": iso(WEEK.start + timedelta(hours=hours)),
+        "kind": kind,
+        "by": by,
+        "reasons": [reason],
+    }
+
+
 @pytest.mark.scenario("clean")
 def test_report_numbers_are_what_the_spec_gives_by_hand(clean: CleanRuns) -> None:
     assert clean.report.code == 0, clean.report.explain()
@@ -154,8 +170,17 @@ def test_report_numbers_are_what_the_spec_gives_by_hand(clean: CleanRuns) -> Non
     #   d2 78 (no linked account, matched by nino@acme.example) -> 0.5 h
     #   d3 81 (feature-store; 3 h after d2, more than the 2 h gap) -> 0.5 h
     #   n5 100 is on PR 104 labelled handover -> not coding; d0 at -30 is last week.
-    #   hours = 4.0, share = 4 / 40 = 0.10; team of 3 -> target 0.40; 0.10 < 0.40 -> green
-    assert team["coding"] == {"hours": 4.0, "share": 0.1, "target": 0.4, "colour": "green"}
+    #   hours = 4.0; a complete week expects 40 h x 5 / 5 = 40 h; share = 4 / 40 = 0.10;
+    #   nino manages one team of 3 -> 3 reports, target 0.40; 0.10 < 0.40 -> green
+    assert team["coding"] == {
+        "hours": 4.0,
+        "share": 0.1,
+        "target": 0.4,
+        "colour": "green",
+        "reports": 3,
+        "expected_hours": 40.0,
+    }
+    assert (document["as_of"], document["complete"]) == (iso(WEEK.end), True)
 
     # §5.2 reviews. Team PRs merged in the week, not by nino: 101 (nino approved), 102 (no nino
     #   review; his request was removed), 201 (nino commented). 203 is a bot's, 103 nino's own.
@@ -166,14 +191,15 @@ def test_report_numbers_are_what_the_spec_gives_by_hand(clean: CleanRuns) -> Non
     # Waiting at week end (168): 202 requested nino at 140, open, no nino review -> 28.0 h.
     # Reviews submitted on team PRs in the week: nino 2 (101, 201), ana 2 (102, 103),
     #   giorgi 2 (201, 202) -> top share 2 / 6.
-    # Colour: worse of red (share) and yellow (oldest waiting 28 h: 24-48) -> red.
+    # Colour: 3 merged PRs are fewer than min_sample (5): the share is grey (too few to judge);
+    #   the worse of grey and yellow (oldest waiting 28 h: 24-48) -> yellow.
     reviews = team["reviews"]
     assert reviews["manager_review_share"] == pytest.approx(2 / 3)
     assert reviews["manager_pickup_hours"] == 7.0
     assert reviews["team_pickup_hours"] == 5.0
     assert reviews["waiting_on_manager"] == [{"repo": dataset.STORE, "number": 202, "age_hours": 28.0}]
     assert reviews["top_reviewer_share"] == pytest.approx(1 / 3)
-    assert reviews["colour"] == "red"
+    assert reviews["colour"] == "yellow"
 
     # §5.3 escalations (team issues: project DS; OPS belongs to no team). Active in the week:
     #   tactical DS-1 (26, 36), DS-2 (5, 40, 41, 52, 60, 61), DS-6 (150); DS-5 only last weeks.
@@ -182,6 +208,7 @@ def test_report_numbers_are_what_the_spec_gives_by_hand(clean: CleanRuns) -> Non
     #     DS-2 into Needs Decision at 40 and giorgi's mention of nino at 41 (no reason label ->
     #     unspecified); DS-6 needs-manager added at 150 (timeline-risk -> resource-timeline-risk).
     #     active 3, escalated 3, rate 1.0; nino commented on DS-1 (36) and DS-2 (60): involved 2.
+    #     Reasons count escalated issues: DS-1, DS-2 and DS-6 once each.
     #   implementation DS-3 (component modelling): active, no escalation (luka mentions giorgi).
     #   strategic DS-4 (Epic): ana mentions nino at 100 (unspecified); nino answers at 130.
     escalations = team["escalations"]
@@ -190,7 +217,14 @@ def test_report_numbers_are_what_the_spec_gives_by_hand(clean: CleanRuns) -> Non
         "escalated": 3,
         "escalation_rate": 1.0,
         "manager_involved": 2,
-        "reasons": {"unexplained-model-behaviour": 2, "unspecified": 2, "resource-timeline-risk": 1},
+        "reasons": {"unexplained-model-behaviour": 1, "unspecified": 1, "resource-timeline-risk": 1},
+        "items": [
+            item("DS-1", 26, "assign", "ana", "unexplained-model-behaviour"),
+            item("DS-1", 26, "label", "ana", "unexplained-model-behaviour"),
+            item("DS-2", 40, "status", "giorgi", "unspecified"),
+            item("DS-2", 41, "mention", "giorgi", "unspecified"),
+            item("DS-6", 150, "label", "luka", "resource-timeline-risk"),
+        ],
     }
     assert escalations["implementation"] == {
         "active": 1,
@@ -198,6 +232,7 @@ def test_report_numbers_are_what_the_spec_gives_by_hand(clean: CleanRuns) -> Non
         "escalation_rate": 0.0,
         "manager_involved": 0,
         "reasons": {},
+        "items": [],
     }
     assert escalations["strategic"] == {
         "active": 1,
@@ -205,7 +240,9 @@ def test_report_numbers_are_what_the_spec_gives_by_hand(clean: CleanRuns) -> Non
         "escalation_rate": 1.0,
         "manager_involved": 1,
         "reasons": {"unspecified": 1},
+        "items": [item("DS-4", 100, "mention", "ana", "unspecified")],
     }
+    assert escalations["strategic_without_manager"] == []
 
     # §5.4 decisions. Tactical: 5 requests; answered in the week:
     #   DS-1 label 26 -> nino's comment 36 = 10 h; DS-1 assigned 26 -> 36 = 10 h;
@@ -226,6 +263,7 @@ def test_report_numbers_are_what_the_spec_gives_by_hand(clean: CleanRuns) -> Non
         "median_hours": 30.0,
         "p90_hours": 30.0,
         "pending": [],
+        "stale": {"count": 0, "oldest_age_hours": None},
     }
     assert decisions["implementation"] == {
         "requested": 0,
@@ -233,20 +271,24 @@ def test_report_numbers_are_what_the_spec_gives_by_hand(clean: CleanRuns) -> Non
         "median_hours": None,
         "p90_hours": None,
         "pending": [],
+        "stale": {"count": 0, "oldest_age_hours": None},
     }
     assert decisions["colour"] == "yellow"
 
-    # §5.5: coding green; reviews red; tactical rate 1.0 > 2 x 10 % -> red; strategic involvement
-    #   1 / 1 -> green; decisions yellow.
+    # §5.5: coding green; reviews yellow; tactical rate 1.0 > 2 x 10 %, but 3 active issues are
+    #   fewer than min_sample (5) -> grey, too few; strategic involvement 1 / 1 -> green; decisions
+    #   yellow.
     lights = {item["item"]: item["colour"] for item in team["checklist"]}
     assert lights == {
         "coding": "green",
-        "reviews": "red",
-        "tactical_ownership": "red",
+        "reviews": "yellow",
+        "tactical_ownership": "grey",
         "strategic_involvement": "green",
         "decisions": "yellow",
     }
     assert [item["item"] for item in team["checklist"]] == list(lights)
+    # too_few: reviews (0 < 3 merged < 5) and tactical ownership (0 < 3 active < 5).
+    assert [item["too_few"] for item in team["checklist"]] == [False, True, True, False, False]
 
 
 # -- b. faults ----------------------------------------------------------------------------------
