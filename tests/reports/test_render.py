@@ -440,3 +440,25 @@ def test_dates_follow_the_page_time_zone(team_week: TeamWeekFactory, context: Pa
     )  # Tbilisi is UTC+4
     assert "Generated Fri 27 Nov 2026, 04:05 (UTC)" in utc
     assert datetime(2026, 11, 27, 4, 5, tzinfo=UTC) == context.generated_at
+
+
+def test_week_line_says_to_date_for_the_week_in_progress() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from core.weeks import Week
+    from reports.render import week_line
+
+    zone = ZoneInfo("Asia/Tbilisi")
+    week = Week.parse("2026-W48", zone)
+    assert week_line(week, zone) == "Week 2026-W48: Mon 23 Nov 2026 – Sun 29 Nov 2026"
+    # Friday 27 Nov 11:00 UTC is 15:00 in Tbilisi (UTC+4).
+    friday = week.at(datetime(2026, 11, 27, 11, 0, tzinfo=UTC))
+    assert week_line(friday, zone) == "Week 2026-W48 to date, as of Fri 27 Nov 15:00"
+
+
+def test_reports_line_counts_every_report_across_the_managers_teams() -> None:
+    from reports.render import reports_line
+
+    assert reports_line(23, 2) == "23 reports across 2 teams"
+    assert reports_line(4, 1) == "a team of 4"
