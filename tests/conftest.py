@@ -49,9 +49,11 @@ def fresh_hosts_and_budgets() -> Iterator[None]:
     every client of the process (connectors.transport, connectors.budget)."""
     from connectors.budget import RATE_BUDGETS
     from connectors.transport import BREAKERS
+    from core.secrets import SECRETS
 
     BREAKERS.reset()
     RATE_BUDGETS.reset()
+    SECRETS.clear()  # a test's secret ("refused") must not cut words out of the next test's messages
     yield
 
 

@@ -62,7 +62,7 @@ def test_refused_tokens_on_a_fresh_install_mail_no_all_clear(
 ) -> None:
     mailbox, port = mail_server
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_refused")
-    monkeypatch.setenv("JIRA_TOKEN", "refused")
+    monkeypatch.setenv("JIRA_TOKEN", "jira-token-refused")
     github = (
         f'[github]\nbase_url = "{refusing_api}"\nallow_insecure = true\n'
         'repos = ["acme/churn", "acme/features"]\n'

@@ -119,7 +119,13 @@ def test_a_full_disk_leaves_the_previous_week_files_not_a_metrics_json_without_p
     week = Week.parse(WEEK, config.zone)
     first = write_week(config, tables, week)
     before = {path.name: path.read_bytes() for path in first.folder.iterdir()}
-    assert set(before) == {"churn-retention.html", "feature-store.html", "index.html", "metrics.json"}
+    assert set(before) == {
+        "churn-retention.html",
+        "feature-store.html",
+        "index.html",
+        "definitions.html",
+        "metrics.json",
+    }
 
     # The disk fills up after two files of the next run have reached it.
     real_open = open
@@ -155,7 +161,7 @@ def test_metrics_json_is_renamed_into_place_last(tmp_path: Path, monkeypatch: py
 
     monkeypatch.setattr(os, "replace", record)
     write_week(config, Store(config.store_path).read_all(), Week.parse(WEEK, config.zone))
-    assert replaced[-1] == "metrics.json" and len(replaced) == 4
+    assert replaced[-1] == "metrics.json" and len(replaced) == 5
     assert json.loads((config.output_path / WEEK / "metrics.json").read_text("utf-8"))["week"] == WEEK
 
 
