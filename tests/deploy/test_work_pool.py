@@ -147,7 +147,7 @@ def test_prefect_yaml_deploys_to_a_process_pool_and_a_worker_runs_the_weekly_flo
     pages = tmp_path / "demo" / "out" / WEEK
     names = sorted(path.name for path in pages.iterdir())
     assert names == sorted(
-        ["index.html", "metrics.json"]
+        ["definitions.html", "deliveries.json", "index.html", "metrics.json"]
         + [
             f"{team}.{kind}"
             for team in ("churn-retention", "data-platform", "forecasting")
