@@ -21,17 +21,10 @@ from datetime import UTC, datetime
 import polars as pl
 
 from core.config import Config
+from core.schemas import GITHUB_TABLES, JIRA_TABLES
 from metrics.scope import UTC_TIME, Identities, Tables, lowered, table
 
-METRIC_TABLES = (
-    "pull_requests",
-    "reviews",
-    "review_requests",
-    "commits",
-    "issues",
-    "issue_events",
-    "comments",
-)
+METRIC_TABLES = (*GITHUB_TABLES, *JIRA_TABLES)  # what the signals read (not the check-ins)
 
 # Changelog field names (lowercased, as the connector stores them) -> the issue column they change.
 SINGLE_FIELDS = {

@@ -364,3 +364,20 @@ def test_the_generated_stores_exercise_what_the_properties_are_about() -> None:
         if document(frames(rows), cfg, mid) != document(frames(rows), cfg, week):
             changed += 1
     assert changed >= 10
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**32 - 1), week_index=st.integers(0, 3), hours_in=st.integers(1, 7 * 24 + 12))
+def test_reading_only_what_a_week_needs_changes_nothing(seed: int, week_index: int, hours_in: int) -> None:
+    # `snapshot(..., since=week start)` drops earlier commits and the earlier changelog rows and
+    # comments that cannot be an escalation, an answer or a decision exit: an exact shortcut.
+    from metrics.asof import prepare, snapshot
+    from metrics.weekly import compute_week
+
+    cfg = config()
+    week = Week.parse(WEEKS[week_index], cfg.zone)
+    week = week.at(week.start + timedelta(hours=hours_in, minutes=17))
+    prepared = prepare(frames(store(seed)), cfg)
+    whole = compute_week(snapshot(prepared, week.cutoff), cfg, week)
+    pruned = compute_week(snapshot(prepared, week.cutoff, week.start), cfg, week)
+    assert [tw.summary for tw in pruned] == [tw.summary for tw in whole]
