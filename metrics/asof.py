@@ -205,34 +205,87 @@ def snapshot(
 ) -> Mapping[str, pl.LazyFrame]:
     """Every table (from `prepare`) as it stood at `as_of` (lazy).
 
-    `since` (a week's start) also drops what no signal of the week reads: commits authored before
-    it (coding sessions are cut at the week's start), and changelog rows and comments before it
-    that cannot be an escalation, an answer or a decision-status exit (`_lasting` is false). The
-    week's numbers do not change; the largest tables shrink to one week.
+    `since` (a week's start) also drops what no signal of the week reads — the week's numbers do
+    not change, the tables shrink to about one week:
+
+    - commits authored before it (coding sessions are cut at the week's start);
+    - changelog rows and comments before it that cannot be an escalation, an answer or a
+      decision-status exit (`_lasting` is false);
+    - pull requests closed before it (and their reviews and requests), unless a review of the
+      week or a commit of the week names them: such a PR can be neither merged, waiting nor
+      picked up in the week;
+    - issues resolved before it with no changelog row, comment, creation or resolution in the
+      week (and their rows): such an issue can be neither active, escalated, answered nor
+      pending in the week (a request on it was answered or closed by its resolution).
     """
     commits = tables["commits"].lazy().filter(_before("authored_at", as_of))
     history = tables["issue_events"].lazy().filter(_before("at", as_of))
     talk = tables["comments"].lazy().filter(_before("created_at", as_of))
-    if since is not None:
-        commits = commits.filter(pl.col("authored_at") >= _cut(since))
-        history = history.filter((pl.col("at") >= _cut(since)) | pl.col("_lasting"))
-        talk = talk.filter((pl.col("created_at") >= _cut(since)) | pl.col("_lasting"))
     events = tables["issue_events"].lazy()
     issues = tables["issues"].lazy().filter(pl.col("created_at").is_null() | _before("created_at", as_of))
-    return {
-        "pull_requests": tables["pull_requests"]
+    prs = (
+        tables["pull_requests"]
         .lazy()
         .filter(pl.col("created_at").is_null() | _before("created_at", as_of))
-        .with_columns(_unless_later("merged_at", as_of), _unless_later("closed_at", as_of)),
-        "reviews": tables["reviews"].lazy().filter(_before("submitted_at", as_of)),
-        "review_requests": tables["review_requests"]
+        .with_columns(_unless_later("merged_at", as_of), _unless_later("closed_at", as_of))
+    )
+    reviews = tables["reviews"].lazy().filter(_before("submitted_at", as_of))
+    requests = (
+        tables["review_requests"]
         .lazy()
         .filter(_before("requested_at", as_of))
-        .with_columns(_unless_later("removed_at", as_of)),
+        .with_columns(_unless_later("removed_at", as_of))
+    )
+    later = events.filter(~_before("at", as_of))
+    if since is not None:
+        start = _cut(since)
+        commits = commits.filter(pl.col("authored_at") >= start)
+        history = history.filter((pl.col("at") >= start) | pl.col("_lasting"))
+        talk = talk.filter((pl.col("created_at") >= start) | pl.col("_lasting"))
+        pr_keys = ["repo", "number"]
+        named = pl.concat(
+            [
+                reviews.filter(pl.col("submitted_at") >= start).select(pr_keys),
+                commits.filter(pl.col("pr_number").is_not_null()).select("repo", number="pr_number"),
+            ]
+        )
+        closed_before = pl.col("closed_at").fill_null(pl.col("merged_at")) < start
+        unmerged_before = pl.col("merged_at").is_null() | (pl.col("merged_at") < start)
+        prs = pl.concat(
+            [
+                prs.filter(~(closed_before & unmerged_before).fill_null(False)),
+                prs.join(named.unique(), on=pr_keys, how="semi"),
+            ]
+        ).unique(pr_keys, keep="first", maintain_order=True)
+        kept = prs.select(pr_keys)
+        reviews = reviews.join(kept, on=pr_keys, how="semi")
+        requests = requests.join(kept, on=pr_keys, how="semi")
+        touched = pl.concat(
+            [
+                history.filter(pl.col("at") >= start).select("key"),
+                talk.filter(pl.col("created_at") >= start).select("key"),
+            ]
+        )
+        # `resolved_at` is still the stored one here: resolved at or after `since` (before or after
+        # `as_of`) means unresolved at the week's start.
+        resolved_before = pl.col("resolved_at") < start
+        created_in_week = pl.col("created_at") >= start
+        issues = pl.concat(
+            [
+                issues.filter(~resolved_before.fill_null(False) | created_in_week.fill_null(False)),
+                issues.join(touched.unique(), on="key", how="semi"),
+            ]
+        ).unique("key", keep="first", maintain_order=True)
+        keys = issues.select("key")
+        history = history.join(keys, on="key", how="semi")
+        talk = talk.join(keys, on="key", how="semi")
+        later = later.join(keys, on="key", how="semi")
+    return {
+        "pull_requests": prs,
+        "reviews": reviews,
+        "review_requests": requests,
         "commits": commits,
-        "issues": issues_at(issues, events.filter(~_before("at", as_of))).with_columns(
-            _unless_later("resolved_at", as_of)
-        ),
+        "issues": issues_at(issues, later).with_columns(_unless_later("resolved_at", as_of)),
         "issue_events": history,
         "comments": talk,
     }
