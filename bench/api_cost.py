@@ -34,8 +34,8 @@ from connectors.jira import jira_client
 from core.config import Config, parse_config
 from core.state import SyncState
 from core.store import Store
-from flows.sync_github import probe_github_repos, sync_github_repo
-from flows.sync_jira import sync_jira_project
+from sync.github import probe_github_repos, sync_github_repo
+from sync.jira import sync_jira_project
 from tests.s3server import BUCKET, S3Server
 
 SCENARIOS = ("cold", "no change", "1 % changed")

@@ -30,7 +30,7 @@ import numpy as np
 import polars as pl
 
 from core.store import Store
-from flows.demo_data import REASONS
+from demo.teams import REASONS
 
 HOUR_US = 3_600_000_000
 DAY_US = 24 * HOUR_US

@@ -424,7 +424,7 @@ def demo(
     ] = Path("demo-workspace"),
 ) -> None:
     """Build the bundled demo workspace and run everything on it offline: no credentials, no network."""
-    from flows.demo_data import write_demo_workspace
+    from demo.workspace import write_demo_workspace
 
     last = last_complete_week(datetime.now(UTC), Config().zone)
     with failures_exit():

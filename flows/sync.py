@@ -11,7 +11,6 @@ that failed.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -29,6 +28,8 @@ from core.state import SyncState
 from core.store import Store
 from flows.runners import task_runner
 from flows.source_health import SyncFailure
+from sync.github import probe_github_repos, sync_github_repo
+from sync.jira import sync_jira_project
 
 SYNC_RETRIES = 2
 SYNC_RETRY_DELAYS = [30.0, 120.0]  # seconds; the connectors already retried within the request
@@ -66,10 +67,6 @@ def _since(value: date | datetime | None) -> datetime | None:
     return datetime.combine(value, time(0), tzinfo=UTC)
 
 
-def _syncer(module: str, name: str) -> Callable[..., Any]:
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
-
-
 @task(
     name="sync-github-repo",
     retries=SYNC_RETRIES,
@@ -84,9 +81,8 @@ def sync_repo(config: Config, repo: str, since: datetime | None = None) -> str:
     install_log_scrubbing()  # a Dask worker is another process, with handlers of its own
     token = resolve_secret(config.github.token)
     store = Store(config.store_path)
-    sync = _syncer("flows.sync_github", "sync_github_repo")
     progress = _progress("github", repo)
-    result = sync(config, repo, store, SyncState(store), token, since=since, progress=progress)
+    result = sync_github_repo(config, repo, store, SyncState(store), token, since=since, progress=progress)
     return _finished("github", repo, result)
 
 
@@ -96,8 +92,7 @@ def probe_repos(config: Config, repos: list[str], since: datetime | None = None)
     assert config.github is not None
     token = resolve_secret(config.github.token)
     store = Store(config.store_path)
-    probe = _syncer("flows.sync_github", "probe_github_repos")
-    result = probe(
+    result = probe_github_repos(
         config, repos, store, SyncState(store), token, since=since, progress=_progress("github", "probe")
     )
     if result.requests:
@@ -126,9 +121,10 @@ def sync_project(config: Config, project: str, since: datetime | None = None) ->
     user = resolve_secret(config.jira.user) if config.jira.user else None
     token = resolve_secret(config.jira.token)
     store = Store(config.store_path)
-    sync = _syncer("flows.sync_jira", "sync_jira_project")
     progress = _progress("jira", project)
-    result = sync(config, project, store, SyncState(store), user, token, since=since, progress=progress)
+    result = sync_jira_project(
+        config, project, store, SyncState(store), user, token, since=since, progress=progress
+    )
     return _finished("jira", project, result)
 
 

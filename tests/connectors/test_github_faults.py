@@ -21,7 +21,8 @@ from core.config import Config, parse_config
 from core.schemas import GITHUB_TABLES
 from core.state import SyncState
 from core.store import Store
-from flows.sync_github import FLUSH_ROWS, RepoSyncResult, sync_github_repo
+from sync.common import FLUSH_ROWS
+from sync.github import RepoSyncResult, sync_github_repo
 from tests.connectors.github_fake import NOW, TOKEN, FakeGithub, Reply, load, standard_repo
 
 REPO = "acme/churn-model"

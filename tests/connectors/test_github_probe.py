@@ -20,7 +20,7 @@ from core.config import Config, parse_config
 from core.schemas import GITHUB_TABLES
 from core.state import SyncState
 from core.store import Store
-from flows.sync_github import ProbeResult, probe_github_repos, sync_github_repo
+from sync.github import ProbeResult, probe_github_repos, sync_github_repo
 from tests.connectors.github_fake import NOW, TOKEN, FakeGithub, Pull, Repo, person_commit, standard_repo
 
 REPO = "acme/churn-model"

@@ -19,7 +19,7 @@ from core.config import Config, parse_config
 from core.schemas import GITHUB_TABLES
 from core.state import SyncState
 from core.store import Store
-from flows.sync_github import RepoSyncResult, sync_github_repo
+from sync.github import RepoSyncResult, sync_github_repo
 from tests.connectors.github_fake import (
     NOW,
     TOKEN,

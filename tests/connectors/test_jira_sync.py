@@ -35,7 +35,8 @@ from connectors.jira import SEARCH_FIELDS
 from core.config import Config, parse_config
 from core.state import SyncState
 from core.store import Store
-from flows.sync_jira import FLUSH_ROWS, ProjectSyncResult, project_jql, sync_jira, sync_jira_project
+from sync.common import FLUSH_ROWS
+from sync.jira import ProjectSyncResult, project_jql, sync_jira, sync_jira_project
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "jira"
 CLOUD_URL = "https://acme.atlassian.net"

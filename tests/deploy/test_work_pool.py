@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
-from flows.demo_data import write_demo_workspace
+from demo.workspace import write_demo_workspace
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

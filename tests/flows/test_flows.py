@@ -6,8 +6,6 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import sys
-import types
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,9 +17,9 @@ from typer.testing import CliRunner
 from connectors.errors import AuthError, NotFound, TransientError
 from core.config import load_config
 from core.weeks import Week
+from demo.workspace import write_demo_workspace
 from flows.cli import app
-from flows.demo_data import write_demo_workspace
-from flows.sync_github import ProbeResult
+from sync.github import ProbeResult
 from tests.flows.workspace import write_workspace
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -140,12 +138,9 @@ def test_sync_retries_only_transient_errors_and_names_the_failures(
         assert token == "gh-test-token"
         return ProbeResult(unchanged=[], probed=len(repos), requests=1)
 
-    monkeypatch.setitem(
-        sys.modules,
-        "flows.sync_github",
-        types.SimpleNamespace(sync_github_repo=fake_github, probe_github_repos=fake_probe),
-    )
-    monkeypatch.setitem(sys.modules, "flows.sync_jira", types.SimpleNamespace(sync_jira_project=fake_jira))
+    monkeypatch.setattr(flows.sync, "sync_github_repo", fake_github)
+    monkeypatch.setattr(flows.sync, "probe_github_repos", fake_probe)
+    monkeypatch.setattr(flows.sync, "sync_jira_project", fake_jira)
     monkeypatch.setattr(flows.sync, "sync_repo", flows.sync.sync_repo.with_options(retry_delay_seconds=0))
     monkeypatch.setattr(
         flows.sync, "sync_project", flows.sync.sync_project.with_options(retry_delay_seconds=0)
@@ -175,6 +170,8 @@ def test_sync_retries_only_transient_errors_and_names_the_failures(
 def test_sync_gives_no_task_to_a_repo_the_probe_found_unchanged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, probe_fails: bool
 ) -> None:
+    import flows.sync
+
     synced: list[str] = []
 
     def fake_github(config: Any, repo: str, store: Any, state: Any, token: str, **kwargs: Any) -> str:
@@ -186,11 +183,8 @@ def test_sync_gives_no_task_to_a_repo_the_probe_found_unchanged(
             raise RuntimeError("the probe broke")
         return ProbeResult(unchanged=["acme/churn"], probed=len(repos), requests=1)
 
-    monkeypatch.setitem(
-        sys.modules,
-        "flows.sync_github",
-        types.SimpleNamespace(sync_github_repo=fake_github, probe_github_repos=fake_probe),
-    )
+    monkeypatch.setattr(flows.sync, "sync_github_repo", fake_github)
+    monkeypatch.setattr(flows.sync, "probe_github_repos", fake_probe)
     monkeypatch.setenv("GITHUB_TOKEN", "gh-test-token")
     config = write_workspace(tmp_path, jira="# no jira")
     code, stdout, stderr = radar("sync", "--config", str(config))

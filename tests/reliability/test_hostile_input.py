@@ -208,7 +208,7 @@ def test_no_secret_in_debug_logs_errors_or_files(
     jira = Run(tmp_path / "jira", "cloud", FakeJira("cloud", dataset("cloud")), rsps)
 
     def jira_sync() -> None:
-        from flows.sync_jira import sync_jira_project
+        from sync.jira import sync_jira_project
 
         sync_jira_project(
             jira.config,

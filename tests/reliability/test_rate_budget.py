@@ -21,7 +21,7 @@ from connectors.errors import RateLimitExhausted
 from core.config import Config
 from core.state import SyncState
 from core.store import Store
-from flows.sync_github import RepoSyncResult, sync_github_repo
+from sync.github import RepoSyncResult, sync_github_repo
 from tests.connectors.github_fake import NOW, TOKEN, FakeGithub, Reply, standard_repo
 from tests.reliability.helpers import OTHER_REPO, REPO, github_config, reply
 

@@ -21,7 +21,7 @@ import pytest
 from core.config import load_config
 from core.store import Store
 from core.weeks import Week
-from flows.demo_data import write_demo_workspace
+from demo.workspace import write_demo_workspace
 from flows.outputs import write_range
 from reports.render import PageContext, comparison_page, quarter_page, team_page, trend_page
 from reports.slug import unique_slugs

@@ -12,7 +12,7 @@ from core.config import load_config
 from core.state import SyncState
 from core.store import Store
 from core.weeks import Week
-from flows.demo_data import write_demo_workspace
+from demo.workspace import write_demo_workspace
 from metrics.result import TeamWeek
 from metrics.weekly import team_weeks
 from reports.change import ordinal

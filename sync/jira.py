@@ -25,11 +25,9 @@ from core.config import Config
 from core.schemas import SCHEMAS
 from core.state import SyncState
 from core.store import Store
+from sync.common import FLUSH_ROWS
 
 SOURCE = "jira"
-# Rows (issues, changelog rows and comments together) buffered before one upsert per table: each
-# upsert rewrites the whole table file, so writing per search page would rewrite it per page.
-FLUSH_ROWS = 20_000
 
 
 @dataclass

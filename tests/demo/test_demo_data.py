@@ -15,7 +15,8 @@ from core.schemas import PRIMARY_KEYS, SCHEMAS
 from core.state import STATE_FILE, SyncState
 from core.store import Store
 from core.weeks import Week
-from flows.demo_data import DEFAULT_LAST_WEEK, TEAMS, WEEKS, write_demo_workspace
+from demo.teams import DEFAULT_LAST_WEEK, TEAMS, WEEKS
+from demo.workspace import write_demo_workspace
 from metrics.checklist import ITEMS
 from metrics.scope import Identities
 from metrics.weekly import team_weeks

@@ -44,14 +44,12 @@ from core.buffer import RowBuffer
 from core.config import Config
 from core.state import SyncState
 from core.store import Store
+from sync.common import FLUSH_ROWS
 
 log = logging.getLogger(__name__)
 
 SOURCE = "github"
 FIRST_SYNC_DAYS = 120
-# Rows (all four tables together) buffered before one upsert per table: each upsert rewrites the
-# whole table file, so writing per page would cost a full rewrite per page.
-FLUSH_ROWS = 20_000
 
 
 @dataclass

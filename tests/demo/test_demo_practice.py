@@ -10,7 +10,8 @@ from pathlib import Path
 from core.config import load_config
 from core.store import Store
 from core.weeks import Week
-from flows.demo_data import DEFAULT_LAST_WEEK, TEAMS, write_demo_workspace
+from demo.teams import DEFAULT_LAST_WEEK, TEAMS
+from demo.workspace import write_demo_workspace
 from flows.outputs import write_week
 
 
