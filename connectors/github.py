@@ -46,7 +46,7 @@ from connectors.errors import (
     SourceError,
     TransientError,
 )
-from connectors.normalize_github import later, parse_time
+from connectors.normalize_github import later
 from connectors.shapes import (
     Connection,
     GithubCommit,
@@ -59,6 +59,7 @@ from connectors.shapes import (
     check,
     check_list,
 )
+from connectors.times import parse_github_time as parse_time
 from connectors.transport import GITHUB_CONNECTION_CLASSES
 from core.config import Config
 from core.secrets import register_secret, scrub

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import polars as pl
 
+from connectors.times import parse_github_time
 from core.schemas import SCHEMAS
 
 GHOST = "ghost"
@@ -29,13 +30,6 @@ GITHUB_TABLES = ("pull_requests", "reviews", "review_requests", "commits")
 _NOREPLY = re.compile(r"^(?:\d+\+)?(?P<login>[^@+]+)@users\.noreply\.github\.com$", re.IGNORECASE)
 
 Row = dict[str, Any]
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """GitHub's ISO 8601 timestamps (`2026-01-31T12:00:00Z`) as aware UTC datetimes."""
-    if not value:
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def later(a: datetime | None, b: datetime | None) -> datetime | None:
@@ -123,17 +117,17 @@ def graphql_pull_request(repo: str, node: Mapping[str, Any]) -> TableRows:
             "url": node.get("url"),
             "state": str(node.get("state") or "").lower() or None,
             "draft": bool(node.get("isDraft")),
-            "created_at": parse_time(node.get("createdAt")),
-            "merged_at": parse_time(node.get("mergedAt")),
-            "closed_at": parse_time(node.get("closedAt")),
-            "updated_at": parse_time(node.get("updatedAt")),
+            "created_at": parse_github_time(node.get("createdAt")),
+            "merged_at": parse_github_time(node.get("mergedAt")),
+            "closed_at": parse_github_time(node.get("closedAt")),
+            "updated_at": parse_github_time(node.get("updatedAt")),
             "labels": [label["name"] for label in _nodes(node.get("labels"))],
             "additions": node.get("additions"),
             "deletions": node.get("deletions"),
         }
     )
     for review in _nodes(node.get("reviews")):
-        submitted = parse_time(review.get("submittedAt"))
+        submitted = parse_github_time(review.get("submittedAt"))
         if submitted is None or review.get("state") not in REVIEW_STATES:
             continue  # a pending review is not submitted yet
         rows.reviews.append(
@@ -149,7 +143,7 @@ def graphql_pull_request(repo: str, node: Mapping[str, Any]) -> TableRows:
     events = [
         (
             item["__typename"] == "ReviewRequestedEvent",
-            parse_time(item.get("createdAt")),
+            parse_github_time(item.get("createdAt")),
             requested_reviewer(item.get("requestedReviewer")),
             actor_login(item.get("actor")),
         )
@@ -171,8 +165,8 @@ def graphql_commit(repo: str, commit: Mapping[str, Any], pr_number: int | None) 
         "sha": commit["oid"],
         "author": user.get("login") or noreply_login(email),
         "author_email": email,
-        "authored_at": parse_time(commit.get("authoredDate")),
-        "committed_at": parse_time(commit.get("committedDate")),
+        "authored_at": parse_github_time(commit.get("authoredDate")),
+        "committed_at": parse_github_time(commit.get("committedDate")),
         "additions": commit.get("additions"),
         "deletions": commit.get("deletions"),
         "pr_number": pr_number,
@@ -198,7 +192,7 @@ def rest_pull_request(
 ) -> TableRows:
     """A PR list item with its reviews, issue events and commits from the REST API."""
     number = int(pull["number"])
-    merged_at = parse_time(pull.get("merged_at"))
+    merged_at = parse_github_time(pull.get("merged_at"))
     rows = TableRows()
     rows.pull_requests.append(
         {
@@ -209,10 +203,10 @@ def rest_pull_request(
             "url": pull.get("html_url"),
             "state": "merged" if merged_at is not None else pull.get("state"),
             "draft": bool(pull.get("draft", False)),
-            "created_at": parse_time(pull.get("created_at")),
+            "created_at": parse_github_time(pull.get("created_at")),
             "merged_at": merged_at,
-            "closed_at": parse_time(pull.get("closed_at")),
-            "updated_at": parse_time(pull.get("updated_at")),
+            "closed_at": parse_github_time(pull.get("closed_at")),
+            "updated_at": parse_github_time(pull.get("updated_at")),
             "labels": [label["name"] for label in pull.get("labels") or [] if label and label.get("name")],
             # Only the single-PR endpoint carries these; a list item usually does not.
             "additions": pull.get("additions"),
@@ -220,7 +214,7 @@ def rest_pull_request(
         }
     )
     for review in reviews:
-        submitted = parse_time(review.get("submitted_at"))
+        submitted = parse_github_time(review.get("submitted_at"))
         if submitted is None or review.get("state") not in REVIEW_STATES:
             continue
         rows.reviews.append(
@@ -245,7 +239,7 @@ def rest_pull_request(
             reviewer = rest_login(event.get("requested_reviewer"))
         requester = rest_login(event.get("review_requester") or event.get("actor"))
         request_events.append(
-            (kind == "review_requested", parse_time(event.get("created_at")), reviewer, requester)
+            (kind == "review_requested", parse_github_time(event.get("created_at")), reviewer, requester)
         )
     rows.review_requests = review_requests(repo, number, request_events)
     rows.commits = [rest_commit(repo, item, number) for item in commits]
@@ -265,8 +259,8 @@ def rest_commit(repo: str, item: Mapping[str, Any], pr_number: int | None) -> Ro
         "sha": item["sha"],
         "author": linked.get("login") or noreply_login(email),
         "author_email": email,
-        "authored_at": parse_time(git_author.get("date")),
-        "committed_at": parse_time((git.get("committer") or {}).get("date")),
+        "authored_at": parse_github_time(git_author.get("date")),
+        "committed_at": parse_github_time((git.get("committer") or {}).get("date")),
         "additions": stats.get("additions"),
         "deletions": stats.get("deletions"),
         "pr_number": pr_number,

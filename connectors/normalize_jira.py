@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
+
+from connectors.times import parse_time
 
 # Changelog fields whose `from`/`to` hold user identities (the `*String` twins hold display names).
 USER_FIELDS = frozenset({"assignee", "reporter"})
@@ -32,13 +33,6 @@ class JiraRows:
         self.issues.extend(other.issues)
         self.issue_events.extend(other.issue_events)
         self.comments.extend(other.comments)
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """Jira's `2026-11-03T09:00:00.000+0400` (or ISO with `Z`/`+04:00`) as an aware UTC datetime."""
-    if not value:
-        return None
-    return datetime.fromisoformat(value).astimezone(UTC)
 
 
 def identity(user: Mapping[str, Any] | None) -> str | None:

@@ -19,7 +19,8 @@ import polars as pl
 
 from connectors.errors import NotFound, PermissionDenied, SourceError
 from connectors.jira import JiraClient, jira_client, utc_now
-from connectors.normalize_jira import JiraRows, normalize_issue, parse_time, unique_by_id
+from connectors.normalize_jira import JiraRows, normalize_issue, unique_by_id
+from connectors.times import parse_time
 from core.buffer import RowBuffer
 from core.config import Config
 from core.schemas import SCHEMAS

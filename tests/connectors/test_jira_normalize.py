@@ -14,9 +14,9 @@ from connectors.normalize_jira import (
     identity,
     normalize_issue,
     normalize_issues,
-    parse_time,
     unique_by_id,
 )
+from connectors.times import parse_time
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "jira"
 NINO = "5b10ac8d82e05b22cc7d4ef5"
