@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from core.errors import AuthRefused, SourceFailure
 from core.secrets import scrub
 
 
-class SourceError(Exception):
+class SourceError(SourceFailure):
     """A source failed; the message is one clear line with no secret in it: whatever server text
     it quotes is scrubbed of every registered secret, in every form, when the error is made."""
 
@@ -15,7 +16,7 @@ class SourceError(Exception):
         super().__init__(*(scrub(arg) if isinstance(arg, str) else arg for arg in args))
 
 
-class AuthError(SourceError):
+class AuthError(SourceError, AuthRefused):
     """The service refused the credentials (401, or 403 for a bad token)."""
 
 

@@ -25,10 +25,11 @@ from pydantic import (
     model_validator,
 )
 
+from core.errors import BadInput, SecretUnavailable
 from core.secrets import register_secret
 
 
-class ConfigError(Exception):
+class ConfigError(BadInput):
     """A config file that cannot be used; `problems` holds one line per problem."""
 
     def __init__(self, path: Path | str, problems: list[str]) -> None:
@@ -37,7 +38,7 @@ class ConfigError(Exception):
         super().__init__("\n".join(f"{self.path}: {p}" for p in problems))
 
 
-class SecretError(Exception):
+class SecretError(SecretUnavailable):
     """A secret reference that cannot be resolved (names the reference, never the value)."""
 
 

@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from core.errors import StoreFailure
 from core.schemas import PRIMARY_KEYS, SCHEMAS, conform, empty
 
 if TYPE_CHECKING:
     from core.objectstore import ObjectTables
 
 
-class StoreError(Exception):
+class StoreError(StoreFailure):
     """A store file that cannot be read; the message names the file and how to rebuild it."""
 
 

@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, wait
 
 from core.config import Config, SecretError, resolve_secret
+from core.errors import DeliveryFailure
 from flows.delivery import DeliveryError, build_message, default_sender, email_credentials, send, write_eml
 from flows.ledger import DELIVERED, Ledger
 from flows.slack import SlackDeliveryError, post_blocks
@@ -152,7 +153,7 @@ def deliver_jobs(
         if future.state.is_completed():
             continue
         error = future.state.result(raise_on_failure=False)
-        if isinstance(error, DeliveryError | SlackDeliveryError):
+        if isinstance(error, DeliveryFailure):
             line = str(error)
         else:
             line = f"{job.label} ({channel(job, config)}): {type(error).__name__}: {one_line(error)}"

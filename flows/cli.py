@@ -1,4 +1,5 @@
-"""The `radar` command line: thin wrappers over the flows, exit codes 0 ok, 2 bad input, 1 other."""
+"""The `radar` command line: thin wrappers over the flows, exit codes 0 ok, 2 bad input, 1 other
+(a RadarError ends with the exit code of its kind, core.errors)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from core.config import Config, ConfigError, SecretError, Team, load_config
+from core.config import Config, ConfigError, Team, load_config
+from core.errors import EXIT_BAD_INPUT, EXIT_FAILED, RadarError
 from core.store import Store
 from core.weeks import FIRST_YEAR, LAST_YEAR, Week, last_complete_week, week_in_progress
 
@@ -32,7 +34,7 @@ def _root() -> None:
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The radar TOML file.")]
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
+def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
     """One clear line on stderr, then exit."""
     typer.echo(f"radar: {message}", err=True)
     raise typer.Exit(code)
@@ -44,7 +46,7 @@ def read_config(path: Path) -> Config:
     except ConfigError as error:
         for problem in error.problems:
             typer.echo(f"{error.path}: {problem}", err=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(error.exit_code) from None
 
 
 @app.command("check-config")
@@ -91,7 +93,7 @@ def _day(value: str, option: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        fail(f"{option} {value!r} is not a date like 2026-11-23", 2)
+        fail(f"{option} {value!r} is not a date like 2026-11-23", EXIT_BAD_INPUT)
 
 
 def parse_instant(cfg: Config, value: str | None) -> datetime:
@@ -101,7 +103,7 @@ def parse_instant(cfg: Config, value: str | None) -> datetime:
     try:
         instant = datetime.fromisoformat(value)
     except ValueError:
-        fail(f"--as-of {value!r} is not a date and time like 2026-11-27T15:00", 2)
+        fail(f"--as-of {value!r} is not a date and time like 2026-11-27T15:00", EXIT_BAD_INPUT)
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=cfg.zone)
     return instant.astimezone(UTC)
@@ -113,30 +115,31 @@ def parse_period(
     """`--week`, or `--from/--to`, or the week in progress in the config's time zone, as of
     `--as-of` or now (the clock is read here, at the edge, and nowhere in the computation)."""
     if week is not None and (first is not None or last is not None):
-        fail("--week cannot be combined with --from/--to", 2)
+        fail("--week cannot be combined with --from/--to", EXIT_BAD_INPUT)
     if (first is None) != (last is None):
-        fail("--from and --to go together", 2)
+        fail("--from and --to go together", EXIT_BAD_INPUT)
     if first is not None and last is not None:
         start, end = _day(first, "--from"), _day(last, "--to")
         if end < start:
-            fail(f"--to {end} is before --from {start}", 2)
+            fail(f"--to {end} is before --from {start}", EXIT_BAD_INPUT)
         if start.year < FIRST_YEAR or end.year > LAST_YEAR:
-            fail(f"--from/--to must fall in the years {FIRST_YEAR}-{LAST_YEAR}", 2)
+            fail(f"--from/--to must fall in the years {FIRST_YEAR}-{LAST_YEAR}", EXIT_BAD_INPUT)
         return start, end
     instant = parse_instant(cfg, as_of)
     if week is not None:
         try:
             named = Week.parse(week, cfg.zone)
         except (ValueError, OverflowError) as error:
-            fail(str(error) if isinstance(error, ValueError) else f"--week {week!r} is out of range", 2)
+            message = str(error) if isinstance(error, ValueError) else f"--week {week!r} is out of range"
+            fail(message, EXIT_BAD_INPUT)
         try:
             return named.at(instant)
         except ValueError as error:
-            fail(f"--week {week}: {error}", 2)
+            fail(f"--week {week}: {error}", EXIT_BAD_INPUT)
     try:
         return week_in_progress(instant, cfg.zone)
     except (ValueError, OverflowError) as error:
-        fail(f"--as-of {as_of}: {error}", 2)
+        fail(f"--as-of {as_of}: {error}", EXIT_BAD_INPUT)
 
 
 def chosen_teams(cfg: Config, name: str | None) -> list[Team]:
@@ -145,7 +148,7 @@ def chosen_teams(cfg: Config, name: str | None) -> list[Team]:
     try:
         return select_teams(cfg, name)
     except UnknownTeam as error:
-        fail(str(error), 2)
+        fail(str(error), error.exit_code)
 
 
 def one_line(error: BaseException) -> str:
@@ -155,19 +158,16 @@ def one_line(error: BaseException) -> str:
 
 @contextmanager
 def failures_exit() -> Iterator[None]:
-    """Any failure of a run becomes exit code 1 and one line on stderr."""
+    """A failure of a run becomes one line on stderr and the exit code of its kind (1 for any
+    error that is not a RadarError)."""
     try:
         yield
     except typer.Exit:
         raise
-    except SecretError as error:
-        fail(one_line(error), 1)
+    except RadarError as error:
+        fail(error.verdict(), error.exit_code)
     except Exception as error:
-        name = type(error).__name__
-        known = {"RunFailed", "SyncFailed", "DeliveryError", "StoreError", "SourceError", "ScheduleError"}
-        if name in known or any(c.__name__ in known for c in type(error).__mro__):
-            fail(" ".join(str(error).split()), 1)
-        fail(f"{name}: {one_line(error)}", 1)
+        fail(f"{type(error).__name__}: {one_line(error)}", EXIT_FAILED)
 
 
 @app.command("report")
@@ -216,7 +216,7 @@ def sync(
     cfg = read_config(config)
     start = _day(since, "--since") if since is not None else None
     if cfg.github is None and cfg.jira is None:
-        fail(f"{config}: no [github] or [jira] section, nothing to sync", 2)
+        fail(f"{config}: no [github] or [jira] section, nothing to sync", EXIT_BAD_INPUT)
     with failures_exit():
         from flows.sync import sync_flow
 
@@ -303,11 +303,11 @@ def _read_answers(path: Path) -> dict[str, object]:
     try:
         return tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError:
-        fail(f"{path}: file not found", 2)
+        fail(f"{path}: file not found", EXIT_BAD_INPUT)
     except (OSError, UnicodeDecodeError) as error:
-        fail(f"{path}: cannot be read ({one_line(error)})", 2)
+        fail(f"{path}: cannot be read ({one_line(error)})", EXIT_BAD_INPUT)
     except tomllib.TOMLDecodeError as error:
-        fail(f"{path}: is not valid TOML: {error}", 2)
+        fail(f"{path}: is not valid TOML: {error}", EXIT_BAD_INPUT)
 
 
 def _prompt_team(cfg: Config) -> Team:
@@ -364,14 +364,14 @@ def checkin(
 
     cfg = read_config(config)
     if not cfg.teams:
-        fail(f"{config}: no [[teams]] to check in for", 2)
+        fail(f"{config}: no [[teams]] to check in for", EXIT_BAD_INPUT)
     if team is not None:
         chosen = chosen_teams(cfg, team)[0]
     elif len(cfg.teams) == 1:
         chosen = cfg.teams[0]
     elif answers is not None:
         known = ", ".join(repr(t.name) for t in cfg.teams)
-        fail(f"--team is needed with --answers: the config has several teams ({known})", 2)
+        fail(f"--team is needed with --answers: the config has several teams ({known})", EXIT_BAD_INPUT)
     else:
         chosen = _prompt_team(cfg)
     now = datetime.now(UTC)
@@ -382,14 +382,14 @@ def checkin(
             else Week.of(now.astimezone(cfg.zone).date(), cfg.zone)
         )
     except ValueError as error:
-        fail(str(error), 2)
+        fail(str(error), EXIT_BAD_INPUT)
     if the_week.start > now:
-        fail(f"week {the_week.label} has not started yet", 2)
+        fail(f"week {the_week.label} has not started yet", EXIT_BAD_INPUT)
     given = _read_answers(answers) if answers is not None else _prompt_answers()
     try:
         checked = check_answers(given)
     except AnswerError as error:
-        fail(f"{answers or 'answers'}: {'; '.join(error.problems)}", 2)
+        fail(f"{answers or 'answers'}: {'; '.join(error.problems)}", EXIT_BAD_INPUT)
     with failures_exit():
         store_checkin(Store(cfg.store_path), chosen.name, the_week.label, checked, now)
     typer.echo(f"stored the self-check of {chosen.name!r} for week {the_week.label}")

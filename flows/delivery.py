@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from connectors.transport import ForbiddenAddress, check_peer, checked_addresses
 from core.config import Config, EmailSettings, plain_address, resolve_secret
+from core.errors import DeliveryFailure
 from core.store import atomic_write_bytes
 from reports.email import WeeklyMessage, one_line
 
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 SMTP_TIMEOUT_SECONDS = 30
 
 
-class DeliveryError(Exception):
+class DeliveryError(DeliveryFailure):
     """A team's message could not be delivered to at least one of its recipients."""
 
     def __init__(self, team: str, addresses: Sequence[str], reason: str, kind: str = "team") -> None:

@@ -22,6 +22,7 @@ from typing import Any
 import polars as pl
 
 from core.config import Config, Team
+from core.errors import BadInput
 from core.state import SyncState
 from core.store import Store, atomic_write_bytes, atomic_write_set, remove_orphan_temp_files
 from core.weeks import Week, weeks_between
@@ -38,7 +39,7 @@ HISTORY_WEEKS = 8  # weeks on a team page's sparklines, this one included
 TEAM_KEYS = ("team", "team_size", "coding", "reviews", "escalations", "decisions", "checklist")
 
 
-class UnknownTeam(ValueError):
+class UnknownTeam(BadInput, ValueError):
     """`--team NAME` names no team of the config."""
 
 

@@ -22,6 +22,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
+from core.errors import DeliveryFailure
 from reports.email import one_line
 
 SLACK_TIMEOUT_SECONDS = 15
@@ -31,7 +32,7 @@ _QUIET = logging.getLogger("flows.slack.client")
 _QUIET.setLevel(logging.WARNING)
 
 
-class SlackDeliveryError(Exception):
+class SlackDeliveryError(DeliveryFailure):
     """A team's Slack message was not delivered; names the team and the webhook's reference."""
 
     def __init__(self, team: str, reference: str, reason: str) -> None:

@@ -23,6 +23,7 @@ from prefect.states import State
 from connectors.errors import SourceError, TransientError
 from connectors.transport import BREAKERS
 from core.config import Config, SecretError, load_config, resolve_secret
+from core.errors import RunIncomplete
 from core.secrets import install_log_scrubbing
 from core.state import SyncState
 from core.store import Store
@@ -35,7 +36,7 @@ SYNC_RETRIES = 2
 SYNC_RETRY_DELAYS = [30.0, 120.0]  # seconds; the connectors already retried within the request
 
 
-class SyncFailed(Exception):
+class SyncFailed(RunIncomplete):
     """One or more repos/projects failed; the message names each with its reason."""
 
     def __init__(self, failures: Sequence[SyncFailure | str]) -> None:

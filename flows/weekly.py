@@ -13,6 +13,7 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from core.config import Config, Team, load_config
+from core.errors import RunIncomplete, ScheduleUnavailable
 from core.store import Store
 from core.weeks import Week, week_in_progress
 from flows.channels import EmailJob, Job, SlackJob, deliver_jobs
@@ -41,7 +42,7 @@ CHECKLIST_ITEMS = ("coding", "reviews", "tactical_ownership", "strategic_involve
 _LIGHTS = {"green": "🟢 green", "yellow": "🟡 yellow", "red": "🔴 red", "grey": "⚪ grey"}
 
 
-class RunFailed(Exception):
+class RunFailed(RunIncomplete):
     """The run finished its work but something failed (a sync, a delivery); one line names each."""
 
     def __init__(self, failures: Sequence[str]) -> None:
@@ -296,5 +297,5 @@ def serve_weekly(config: Config, config_path: Path) -> None:
     )
 
 
-class ScheduleError(Exception):
+class ScheduleError(ScheduleUnavailable):
     """The schedule cannot be served (no Prefect server)."""
