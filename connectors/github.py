@@ -29,7 +29,8 @@ import requests
 from github import Auth, Github, GithubException
 
 from connectors import github_queries as queries
-from connectors._http import BROKEN_TRANSPORT, next_link, same_origin, utc_now
+from connectors._http import BROKEN_TRANSPORT, same_origin, utc_now
+from connectors._http import next_link as next_link  # re-exported: tests read recorded Link headers
 from connectors.budget import RATE_BUDGETS
 from connectors.errors import (
     AuthError,
@@ -38,7 +39,8 @@ from connectors.errors import (
     SourceError,
 )
 from connectors.normalize_github import later, parse_time
-from connectors.paging import PagingLoop, cursor_pages, link_pages
+from connectors.paging import PagingLoop as PagingLoop  # re-exported: raised by the readers below
+from connectors.paging import cursor_pages, link_pages
 from connectors.policy import GITHUB_SECONDARY_BACKOFF, Failure, HttpPolicy
 from connectors.shapes import (
     Connection,
@@ -55,8 +57,6 @@ from connectors.shapes import (
 from connectors.transport import BREAKERS, github_connection_classes
 from core.config import Config
 from core.secrets import register_secret
-
-__all__ = ["PagingLoop", "next_link", "utc_now"]  # re-exported for the sync engine and tests
 
 log = logging.getLogger(__name__)
 
