@@ -317,6 +317,7 @@ class JiraClient:
     def _paged(
         self, path: str, entries: str, shape: type[Shape], extra: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:
+        """Every entry of a sub-resource paged by `startAt` (changelog, comments)."""
 
         def page(start: int) -> Mapping[str, Any]:
             params = {**(extra or {}), "startAt": start, "maxResults": SUBRESOURCE_PAGE}
