@@ -1,7 +1,7 @@
-"""HTTP plumbing both clients share: which transport failures are retried, exponential backoff
-with jitter, `Retry-After` and rate-limit headers, `Link` paging and the same-origin rule for
-redirects and `next` links. Each client keeps its own retry loop, error messages and its
-service's rate-limit rules (GitHub primary/secondary limits, Jira 429/503)."""
+"""Header and URL reading both clients share: which transport failures count as broken (the policy
+retries them), `Retry-After` and rate-limit headers, the `Link` header's next page and the
+same-origin rule for redirects and `next` links. What is retried and how long to wait is decided
+in one place, `connectors.policy`."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from urllib.parse import urlsplit
 
 import requests
 
-BACKOFF_BASE_SECONDS = 2.0
-BACKOFF_CAP_SECONDS = 60.0
 # No answer, or an answer cut off mid-body (fewer bytes than its Content-Length: requests raises
 # ChunkedEncodingError, which is neither a ConnectionError nor a Timeout): both are retried.
 BROKEN_TRANSPORT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
@@ -22,13 +20,6 @@ BROKEN_TRANSPORT = (requests.ConnectionError, requests.Timeout, requests.excepti
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def backoff_seconds(attempt: int, jitter: float) -> float:
-    """Exponential backoff for the `attempt`-th retry: 1-2 s, 2-4 s, 4-8 s, ... capped at 60 s;
-    `jitter` in [0, 1) picks the point in that range."""
-    ceiling = min(BACKOFF_BASE_SECONDS * 2 ** (attempt - 1), BACKOFF_CAP_SECONDS)
-    return ceiling * (0.5 + 0.5 * jitter)
 
 
 def header_number(value: str | None) -> float | None:

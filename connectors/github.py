@@ -1,12 +1,13 @@
-"""GitHub client on PyGithub's requester: GitHub's retry loop and rate-limit rules (primary and
-secondary limits) over the plumbing shared in `connectors._http`, plus the readers that return raw
-pages of pull requests (GraphQL or REST) and default-branch commits.
+"""GitHub client on PyGithub's requester: sorts each failed attempt into the kinds of the one HTTP
+policy (`connectors.policy`: retries, backoff, rate limits, the token's budget), plus the readers
+that return raw pages of pull requests (GraphQL or REST) and default-branch commits, paged by
+`connectors.paging`.
 
 PyGithub facts relied on (checked against PyGithub 2.10, see LIBRARY-NOTES.md):
 - `Github(seconds_between_requests=...)` defaults to a 0.25 s sleep before every request and
   `per_page` to 30; both are set here.
 - Its default `GithubRetry` sleeps inside urllib3 (not injectable, 60 s for secondary limits, no
-  retry of a 429 without `Retry-After`), so it is turned off (`retry=None`) and this module retries.
+  retry of a 429 without `Retry-After`), so it is turned off (`retry=None`) and the policy retries.
 - `Requester.requestJsonAndCheck` raises `GithubException` (status, data, headers) for >= 400 and
   `ValueError` for a body that starts like JSON but is not; `requester.graphql_url` maps an
   Enterprise `https://HOST/api/v3` to `https://HOST/api/graphql`.
@@ -28,25 +29,19 @@ import requests
 from github import Auth, Github, GithubException
 
 from connectors import github_queries as queries
-from connectors._http import (
-    BROKEN_TRANSPORT,
-    backoff_seconds,
-    epoch_time,
-    header_number,
-    next_link,
-    same_origin,
-    utc_now,
-)
+from connectors._http import BROKEN_TRANSPORT, same_origin, utc_now
+from connectors._http import next_link as next_link  # re-exported: tests read recorded Link headers
 from connectors.budget import RATE_BUDGETS
 from connectors.errors import (
     AuthError,
     NotFound,
     PermissionDenied,
-    RateLimitExhausted,
     SourceError,
-    TransientError,
 )
 from connectors.normalize_github import later
+from connectors.paging import PagingLoop as PagingLoop  # re-exported: raised by the readers below
+from connectors.paging import cursor_pages, link_pages
+from connectors.policy import GITHUB_SECONDARY_BACKOFF, Failure, HttpPolicy
 from connectors.shapes import (
     Connection,
     GithubCommit,
@@ -60,9 +55,9 @@ from connectors.shapes import (
     check_list,
 )
 from connectors.times import parse_github_time as parse_time
-from connectors.transport import GITHUB_CONNECTION_CLASSES
+from connectors.transport import BREAKERS, github_connection_classes
 from core.config import Config
-from core.secrets import register_secret, scrub
+from core.secrets import register_secret
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +70,6 @@ REST_PR_COMMITS_CAP = 250
 
 MAX_TRANSIENT_RETRIES = 4  # 5xx, timeouts, dropped connections, truncated bodies
 MAX_SECONDARY_RETRIES = 3  # 403/429 secondary ("abuse") limits
-# Waits for a primary limit that names no reset time, or whose reset has passed, per request.
-MAX_PRIMARY_WAITS = 2
-# GitHub: "If you receive a secondary rate limit error without retry-after, wait at least one
-# minute" (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api).
-SECONDARY_WAIT_SECONDS = 60.0
 GRAPHQL_UNAVAILABLE_STATUSES = frozenset({404, 405, 410, 501})
 MIN_GRAPHQL_PAGE_SIZE = 1
 
@@ -94,26 +84,36 @@ class EmptyRepository(SourceError):
     """The repository has no commits yet (GitHub answers 409)."""
 
 
-@dataclass
-class _Failure(Exception):
-    """One failed attempt, sorted into what to do next."""
-
-    kind: Literal[
-        "auth", "primary", "secondary", "transient", "not_found", "empty", "forbidden", "unavailable", "fatal"
-    ]
-    message: str
-    headers: Mapping[str, str] = field(default_factory=dict)
-    status: int | None = None
-
-    def __post_init__(self) -> None:
-        # It may quote the server, it is logged on retries and it is the context of what we
-        # raise; BaseException.__new__ kept the unscrubbed arguments in `args`, so replace them too.
-        self.message = scrub(self.message)
-        self.args = (self.kind, self.message)
-
-
-class PagingLoop(TransientError):
-    """The server handed out a page cursor or `next` link it had already given (a paging loop)."""
+def github_policy(
+    base_url: str,
+    token: str,
+    *,
+    max_retries: int = MAX_TRANSIENT_RETRIES,
+    max_rate_limit_wait: float = 900.0,
+    sleep: Callable[[float], None] = time.sleep,
+    now: Callable[[], datetime] = utc_now,
+    jitter: Callable[[], float] = random.random,
+    progress: Callable[[str], None] | None = None,
+) -> HttpPolicy:
+    """GitHub's parameters of the one HTTP policy: secondary limits wait `Retry-After` or a
+    minute doubling, both with up to 20 % jitter; the primary limit waits for its epoch reset on
+    the token's budget, shared by every client of the process."""
+    return HttpPolicy(
+        service="GitHub",
+        site=base_url,
+        max_retries=max_retries,
+        max_throttle_retries=MAX_SECONDARY_RETRIES,
+        max_rate_limit_wait=max_rate_limit_wait,
+        throttle_backoff=GITHUB_SECONDARY_BACKOFF,
+        jitter_told_waits=True,
+        reset_format="epoch",
+        budget=RATE_BUDGETS.of(base_url, token),
+        breakers=BREAKERS,
+        sleep=sleep,
+        now=now,
+        jitter=jitter,
+        progress=progress,
+    )
 
 
 class GithubClient:
@@ -133,8 +133,17 @@ class GithubClient:
         max_retries: int = MAX_TRANSIENT_RETRIES,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.max_retries = max_retries
         register_secret(token)  # an echo of it in server text is scrubbed (core.secrets)
+        self.policy = github_policy(
+            self.base_url,
+            token,
+            max_retries=max_retries,
+            max_rate_limit_wait=max_rate_limit_wait,
+            sleep=sleep,
+            now=now,
+            jitter=jitter,
+            progress=progress,
+        )
         self.github = Github(
             auth=Auth.Token(token),
             base_url=self.base_url,
@@ -149,16 +158,18 @@ class GithubClient:
         # Every connection goes through connectors.transport (address check, dead-host breaker);
         # PyGithub 2.10 picks its connection class per requester in this private attribute.
         scheme = urlsplit(self.base_url).scheme
-        self.requester._Requester__connectionClass = GITHUB_CONNECTION_CLASSES[scheme]  # type: ignore[attr-defined]
-        self.max_rate_limit_wait = max_rate_limit_wait
-        self.sleep = sleep
-        self.now = now
-        self.progress = progress
-        self.jitter = jitter
+        self.requester._Requester__connectionClass = github_connection_classes(self.policy.breakers)[scheme]  # type: ignore[attr-defined]
         self.requests = 0
         self.graphql_available: bool | None = None
         self.graphql_page_size: int | None = None  # lowered after a GraphQL 502/504
-        self.budget = RATE_BUDGETS.of(self.base_url, token)  # shared with every client of the token
+
+    @property
+    def max_retries(self) -> int:
+        return self.policy.max_retries
+
+    @max_retries.setter
+    def max_retries(self, retries: int) -> None:
+        self.policy = self.policy.but(max_retries=retries)
 
     @property
     def graphql_url(self) -> str:
@@ -168,32 +179,30 @@ class GithubClient:
 
     def rest_get(self, path: str, params: Mapping[str, Any] | None = None) -> tuple[dict[str, str], Any]:
         """GET a REST path (relative to base_url) or an absolute `Link` URL; JSON body."""
+        what = f"GET {path.split('?')[0]}"
 
-        def send() -> tuple[dict[str, Any], Any]:
-            return self.requester.requestJsonAndCheck(
-                "GET", path, parameters=dict(params) if params else None
+        def send() -> tuple[dict[str, str], Any]:
+            return self._send(
+                what,
+                "core",
+                lambda: self.requester.requestJsonAndCheck(
+                    "GET", path, parameters=dict(params) if params else None
+                ),
             )
 
-        return self._call(f"GET {path.split('?')[0]}", send, "core")
+        headers, data = self.policy.call(send, resource="core")
+        return dict(headers), data
 
     def rest_pages(
         self, path: str, params: Mapping[str, Any] | None = None, item: type[Shape] = GithubRestItem
     ) -> Iterator[list[Any]]:
         """Pages of a REST list endpoint, following `Link: rel="next"`; stop iterating to stop paging.
         Each page must be a JSON array of objects of the `item` shape (UnexpectedAnswer otherwise)."""
-        url, query = path, dict(params or {})
-        followed: set[str] = set()
-        while True:
-            headers, data = self.rest_get(url, query)
-            yield check_list(data, item, f"GitHub answered GET {path.split('?')[0]}")
-            following = next_link(headers.get("link"))
-            if following is None:
-                return
-            if following in followed:
-                raise PagingLoop(f"GitHub sent the same next page twice for GET {path}; stopped paging")
-            self._check_same_server(following, path)
-            followed.add(following)
-            url, query = following, {}
+        answered = f"GitHub answered GET {path.split('?')[0]}"
+        for body in link_pages(
+            self.rest_get, path, params or {}, check_link=lambda url: self._check_same_server(url, path)
+        ):
+            yield check_list(body, item, answered)
 
     def _check_same_server(self, url: str, path: str) -> None:
         """A `next` link must point at the configured server: the token goes with every request."""
@@ -212,18 +221,19 @@ class GithubClient:
         """
         body: dict[str, Any] = {"query": query, "variables": dict(variables)}
         name = query.split("(", 1)[0].split()[-1] if "query" in query else "query"
+        what = f"GraphQL {name}"
 
-        def send() -> tuple[dict[str, Any], Any]:
+        def post() -> tuple[dict[str, Any], Any]:
             headers, data = self.requester.requestJsonAndCheck("POST", self.graphql_url, input=body)
             self._refuse_redirect(headers, "a GraphQL query")
             errors = data.get("errors") if isinstance(data, dict) else None
             if not errors:  # `{"data": null}`, an SSO or proxy object: never read as empty data
                 check(data, GraphqlAnswer, f"GitHub answered GraphQL {name}")
             if errors and not (partial and isinstance(data.get("data"), dict) and _unresolved_only(errors)):
-                raise _graphql_failure(errors, headers)
+                raise _graphql_failure(errors, headers, what)
             return headers, data["data"]
 
-        def smaller_page(failure: _Failure) -> None:
+        def smaller_page(failure: Failure) -> None:
             # A 502/504 from GraphQL usually means the query ran out of time on GitHub's side
             # (https://docs.github.com/en/graphql/overview/rate-limits-and-query-limits-for-the-graphql-api#timeouts):
             # ask again for half as many items; cursors stay valid across page sizes.
@@ -235,88 +245,49 @@ class GithubClient:
         if isinstance(body["variables"].get("pageSize"), int) and self.graphql_page_size is not None:
             body["variables"]["pageSize"] = min(body["variables"]["pageSize"], self.graphql_page_size)
         try:
-            _, data = self._call(f"GraphQL {name}", send, "graphql", smaller_page)
+            _, data = self.policy.call(
+                lambda: self._send(what, "graphql", post), resource="graphql", before_retry=smaller_page
+            )
         except GraphqlUnavailable:
             self.graphql_available = False
             raise
         self.graphql_available = True
         return data  # type: ignore[no-any-return]
 
-    # -- the retry loop ---------------------------------------------------------------------
+    # -- one attempt, its failures sorted for the policy ------------------------------------
 
-    def _call(
-        self,
-        what: str,
-        send: Callable[[], tuple[dict[str, Any], Any]],
-        resource: Resource,
-        before_retry: Callable[[_Failure], None] | None = None,
+    def _send(
+        self, what: str, resource: Resource, request: Callable[[], tuple[dict[str, Any], Any]]
     ) -> tuple[dict[str, str], Any]:
-        transient = secondary = primary = 0
-        rate_waited = 0.0  # seconds waited for primary limit resets within this request
-        while True:
-            self._wait_for_budget(resource)
-            self.requests += 1
-            released = False
-            try:
-                try:
-                    raw_headers, data = send()
-                except GithubException as error:
-                    raise self._classify(error, what, resource) from None
-                except requests.exceptions.SSLError:
-                    raise SourceError(
-                        f"TLS verification failed for {self.base_url}; point REQUESTS_CA_BUNDLE at the "
-                        "server's CA bundle"
-                    ) from None
-                except requests.exceptions.ChunkedEncodingError:
-                    raise _Failure("transient", f"connection dropped during {what}") from None
-                except BROKEN_TRANSPORT as error:
-                    raise _Failure("transient", f"{type(error).__name__} on {what}") from None
-                except ValueError:
-                    raise _Failure("transient", f"GitHub sent malformed JSON for {what}") from None
-                except RuntimeError as error:
-                    if "redirected" not in str(error):
-                        raise
-                    # PyGithub refuses a 301 to another host or scheme (it never sends the token there)
-                    raise SourceError(f"GitHub at {self.base_url}: {error}") from None
-            except _Failure as failure:
-                failure.__context__ = None  # PyGithub's exception holds the raw server answer
-                self.budget.release(resource)
-                released = True
-                if failure.kind != "primary":  # a primary limit is waited for right here
-                    self._note_rate_limit(failure.headers, resource)
-                if failure.kind == "transient":
-                    transient += 1
-                    if transient > self.max_retries:
-                        raise TransientError(
-                            f"{failure.message} (gave up after {transient} tries against {self.base_url})"
-                        ) from None
-                    if before_retry is not None:
-                        before_retry(failure)
-                    self._pause(backoff_seconds(transient, self.jitter()), f"{failure.message}; retrying")
-                elif failure.kind == "secondary":
-                    secondary += 1
-                    if secondary > MAX_SECONDARY_RETRIES:
-                        raise TransientError(
-                            f"GitHub secondary rate limit persisted for {what} after {secondary} tries"
-                        ) from None
-                    self._pause(
-                        self._secondary_wait(failure.headers, secondary), "GitHub secondary rate limit"
-                    )
-                elif failure.kind == "primary":
-                    primary += 1
-                    rate_waited += self._wait_for_primary_reset(
-                        failure.headers, what, resource, primary, rate_waited
-                    )
-                else:
-                    raise self._fatal(failure) from None
-                continue
-            finally:
-                if not released:
-                    self.budget.release(resource)
-            headers = {k.lower(): str(v) for k, v in raw_headers.items()}
-            self._refuse_redirect(headers, what)
-            self._note_rate_limit(headers, resource)
-            return headers, data
+        """One attempt: its answer (headers with lower-case names, data), or a Failure."""
+        self.requests += 1
+        try:
+            raw_headers, data = request()
+        except GithubException as error:
+            raise self._classify(error, what, resource) from None
+        except requests.exceptions.SSLError:
+            raise SourceError(
+                f"TLS verification failed for {self.base_url}; point REQUESTS_CA_BUNDLE at the "
+                "server's CA bundle"
+            ) from None
+        except requests.exceptions.ChunkedEncodingError:
+            raise Failure(
+                "transient", f"GitHub at {self.base_url} dropped the connection during {what}"
+            ) from None
+        except BROKEN_TRANSPORT as error:
+            raise Failure(
+                "transient", f"GitHub at {self.base_url} did not answer {what} ({type(error).__name__})"
+            ) from None
+        except ValueError:
+            raise Failure("transient", f"GitHub at {self.base_url} sent malformed JSON for {what}") from None
+        except RuntimeError as error:
+            if "redirected" not in str(error):
+                raise
+            # PyGithub refuses a 301 to another host or scheme (it never sends the token there)
+            raise SourceError(f"GitHub at {self.base_url}: {error}") from None
+        headers = {k.lower(): str(v) for k, v in raw_headers.items()}
+        self._refuse_redirect(headers, what)
+        return headers, data
 
     def _refuse_redirect(self, headers: Mapping[str, Any], what: str) -> None:
         """A 302/307/308 comes back from PyGithub unfollowed; say so instead of reading its body."""
@@ -327,17 +298,21 @@ class GithubClient:
                 "not followed (the token stays with the configured server)"
             )
 
-    def _classify(self, error: GithubException, what: str, resource: Resource) -> _Failure:
+    def _classify(self, error: GithubException, what: str, resource: Resource) -> Failure:
         status = error.status
         headers = {k.lower(): str(v) for k, v in (error.headers or {}).items()}
         data = error.data if isinstance(error.data, dict) else {}
         message = str(data.get("message") or "").strip()
         lowered = message.lower()
+
+        def fatal(source_error: SourceError) -> Failure:
+            return Failure("fatal", str(source_error), headers, status=status, error=source_error)
+
         if status == 401:
-            return _Failure("auth", message, headers)
+            return fatal(AuthError(f"GitHub rejected the token for {self.base_url}"))
         if status in (403, 429):
             if headers.get("x-ratelimit-remaining") == "0" or lowered.startswith("api rate limit exceeded"):
-                return _Failure("primary", message, headers)
+                return Failure("exhausted", f"GitHub rate limit exhausted for {what}", headers, status=status)
             if (
                 status == 429
                 or "retry-after" in headers
@@ -345,109 +320,20 @@ class GithubClient:
                 or "abuse" in lowered
                 or lowered.endswith("please wait a few minutes before you try again.")
             ):
-                return _Failure("secondary", message, headers)
-            return _Failure("forbidden", _refusal(what, message or str(status), headers), headers)
+                message = f"GitHub answered {status} to {what}: secondary rate limit"
+                return Failure("throttled", message, headers, status=status)
+            return fatal(PermissionDenied(_refusal(what, message or str(status), headers)))
         if resource == "graphql" and status in GRAPHQL_UNAVAILABLE_STATUSES:
-            return _Failure("unavailable", f"no GraphQL API at {self.graphql_url} ({status})", headers)
+            return fatal(GraphqlUnavailable(f"no GraphQL API at {self.graphql_url} ({status})"))
         if status == 404:
-            return _Failure("not_found", f"{what} not found", headers)
+            return fatal(NotFound(f"{what} not found"))
         if status == 409:
-            return _Failure("empty", message or "repository is empty", headers)
+            return fatal(EmptyRepository(message or "repository is empty"))
         if status >= 500:
-            return _Failure("transient", f"GitHub answered {status} to {what}", headers, status)
-        return _Failure("fatal", f"GitHub answered {status} to {what}: {message or 'no message'}", headers)
-
-    def _fatal(self, failure: _Failure) -> SourceError:
-        if failure.kind == "auth":
-            return AuthError(f"GitHub rejected the token for {self.base_url}")
-        if failure.kind == "not_found":
-            return NotFound(failure.message)
-        if failure.kind == "empty":
-            return EmptyRepository(failure.message)
-        if failure.kind == "forbidden":
-            return PermissionDenied(failure.message)
-        if failure.kind == "unavailable":
-            return GraphqlUnavailable(failure.message)
-        return SourceError(failure.message)
-
-    # -- waiting ----------------------------------------------------------------------------
-
-    def _pause(self, seconds: float, reason: str) -> None:
-        log.info("%s: waiting %.1f s", reason, seconds)
-        if self.progress is not None and seconds >= 10:
-            self.progress(f"{reason}: waiting {seconds:.0f} s")
-        self.sleep(seconds)
-
-    def _secondary_wait(self, headers: Mapping[str, str], attempt: int) -> float:
-        retry_after = header_number(headers.get("retry-after"))
-        wait = SECONDARY_WAIT_SECONDS * 2 ** (attempt - 1) if retry_after is None else max(retry_after, 0.0)
-        if wait > self.max_rate_limit_wait:
-            raise RateLimitExhausted(
-                f"GitHub secondary rate limit asks for a {wait:.0f} s pause, more than "
-                f"max_rate_limit_wait_seconds ({self.max_rate_limit_wait:.0f} s)"
+            return Failure(
+                "transient", f"GitHub at {self.base_url} answered {status} to {what}", headers, status=status
             )
-        return wait * (1.0 + 0.2 * self.jitter())
-
-    def _note_rate_limit(self, headers: Mapping[str, str], resource: Resource) -> None:
-        """Tell the token's shared budget what an answer said of it (connectors.budget)."""
-        key = headers.get("x-ratelimit-resource", resource)
-        self.budget.observe(key, header_number(headers.get("x-ratelimit-remaining")), _reset_time(headers))
-
-    def _wait_for_budget(self, resource: Resource) -> None:
-        """Take one request from the token's budget, first waiting for its reset when it is spent
-        (by this client or by any other repo's client using the same token)."""
-        while (reset := self.budget.reserve(resource, self.now())) is not None:
-            self._wait_until(reset)
-            self.budget.passed(resource, reset)
-
-    def _wait_for_primary_reset(
-        self, headers: Mapping[str, str], what: str, resource: Resource, attempt: int, waited: float
-    ) -> float:
-        """Wait for the reset of an exhausted primary limit; returns the seconds waited.
-
-        As often as the limit comes back, as long as the reset time is known and the waits of
-        this request stay within `max_rate_limit_wait` (other clients spending the same token can
-        empty a fresh window before this one gets to it); a reset that has already passed and
-        still answers "limited" is waited out only a few times."""
-        reset = _reset_time(headers)
-        if reset is None:  # a server that names no reset time: back off as for a secondary limit
-            if attempt > MAX_PRIMARY_WAITS:
-                raise RateLimitExhausted(
-                    f"GitHub rate limit exhausted for {what}; the server gives no reset time"
-                )
-            seconds = self._secondary_wait(headers, attempt)
-            self._pause(seconds, "GitHub rate limit")
-            return seconds
-        key = headers.get("x-ratelimit-resource", resource)
-        self.budget.observe(key, 0, reset)  # every client of the token waits for it too
-        wait = max(0.0, (reset - self.now()).total_seconds() + 1.0)
-        if attempt > MAX_PRIMARY_WAITS and wait <= 1.0:
-            raise RateLimitExhausted(
-                f"GitHub rate limit still exhausted after its reset; rate limit resets at {_utc(reset)}"
-            )
-        if waited + wait > self.max_rate_limit_wait:
-            raise RateLimitExhausted(
-                f"GitHub rate limit exhausted; rate limit resets at {_utc(reset)}, later than "
-                f"max_rate_limit_wait_seconds ({self.max_rate_limit_wait:.0f} s) allows"
-                + (f" after {waited:.0f} s of waiting" if waited else "")
-            )
-        self._wait_until(reset)
-        self.budget.passed(key, reset)
-        return wait
-
-    def _wait_until(self, reset: datetime) -> None:
-        wait = (reset - self.now()).total_seconds() + 1.0  # the reset falls somewhere in that second
-        if wait > self.max_rate_limit_wait:
-            raise RateLimitExhausted(
-                f"GitHub rate limit exhausted; rate limit resets at {_utc(reset)}, later than "
-                f"max_rate_limit_wait_seconds ({self.max_rate_limit_wait:.0f} s) allows"
-            )
-        if wait > 0:
-            message = f"GitHub rate limit reached; waiting {wait:.0f} s until {_utc(reset)}"
-            log.warning(message)
-            if self.progress is not None:
-                self.progress(message)
-            self.sleep(wait)
+        return fatal(SourceError(f"GitHub answered {status} to {what}: {message or 'no message'}"))
 
 
 def _refusal(what: str, message: str, headers: Mapping[str, str]) -> str:
@@ -466,21 +352,25 @@ def _refusal(what: str, message: str, headers: Mapping[str, str]) -> str:
     return f"GitHub refused {what}: {message}{hint}"
 
 
-def _graphql_failure(errors: list[Any], headers: Mapping[str, Any]) -> _Failure:
+def _graphql_failure(errors: list[Any], headers: Mapping[str, Any], what: str) -> Failure:
     lowered_headers = {k.lower(): str(v) for k, v in headers.items()}
     first = errors[0] if errors and isinstance(errors[0], dict) else {}
     kind = str(first.get("type") or "")
     message = str(first.get("message") or "unknown error")
+
+    def fatal(source_error: SourceError) -> Failure:
+        return Failure("fatal", str(source_error), lowered_headers, error=source_error)
+
     if kind == "RATE_LIMITED":
-        return _Failure("primary", message, lowered_headers)
+        return Failure("exhausted", f"GitHub rate limit exhausted for {what}", lowered_headers)
     if kind == "NOT_FOUND":
-        return _Failure("not_found", message, lowered_headers)
+        return fatal(NotFound(message))
     if kind == "FORBIDDEN":
-        return _Failure("forbidden", _refusal("a GraphQL query", message, lowered_headers), lowered_headers)
+        return fatal(PermissionDenied(_refusal("a GraphQL query", message, lowered_headers)))
     if message.lower().startswith("something went wrong") or "timeout" in message.lower():
-        return _Failure("transient", f"GitHub GraphQL: {message}", lowered_headers)
+        return Failure("transient", f"GitHub GraphQL: {message}", lowered_headers)
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return _Failure("fatal", f"GitHub GraphQL error: {message}{more}", lowered_headers)
+    return fatal(SourceError(f"GitHub GraphQL error: {message}{more}"))
 
 
 def _unresolved_only(errors: list[Any]) -> bool:
@@ -489,14 +379,6 @@ def _unresolved_only(errors: list[Any]) -> bool:
         isinstance(error, dict) and error.get("type") in ("NOT_FOUND", "FORBIDDEN") and error.get("path")
         for error in errors
     )
-
-
-def _reset_time(headers: Mapping[str, str]) -> datetime | None:
-    return epoch_time(headers.get("x-ratelimit-reset"))
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def iso(moment: datetime) -> str:
@@ -534,11 +416,11 @@ def graphql_pages(
     are left out; paging stops at the first PR older than `updated_since`.
     """
     owner, name = repo.split("/", 1)
-    after: str | None = None
-    cursors: set[str] = set()
     history: dict[str, Any] | None = None
     first = True
-    while True:
+
+    def pull_requests(after: str | None) -> Mapping[str, Any]:
+        nonlocal history, first
         variables = {
             "owner": owner,
             "name": name,
@@ -549,10 +431,13 @@ def graphql_pages(
         }
         repository = _repository(client.graphql(queries.PULL_REQUESTS_PAGE, variables), repo)
         check(repository, RepositoryPage, f"GitHub answered the pull requests of {repo}")
-        if first:
+        if first:  # the first page brings the first page of the branch history along
             history = _history(repository.get("defaultBranchRef"))
             first = False
-        connection = repository["pullRequests"]
+        connection: Mapping[str, Any] = repository["pullRequests"]
+        return connection
+
+    for connection in cursor_pages(pull_requests, f"the pull requests of {repo}"):
         page = RawPage("graphql")
         stop = False
         for node in connection["nodes"]:
@@ -563,43 +448,28 @@ def graphql_pages(
             page.newest_updated_at = later(page.newest_updated_at, updated)
             if known.get(node["number"]) == updated:
                 continue
-            _complete_pull_request(client, owner, name, node)
+            _complete_connections(client, repo, node)
             page.pull_requests.append(node)
         yield page
-        info = connection["pageInfo"]
-        if stop or not info["hasNextPage"]:
+        if stop:
             break
-        _check_cursor(info, cursors, f"the pull requests of {repo}")
-        after = info["endCursor"]
 
     final = RawPage("graphql")
     if history is None:
         final.note = "repository is empty"
     else:
-        final.branch_commits = list(history["nodes"])
-        info = history["pageInfo"]
-        seen: set[str] = set()
-        while info["hasNextPage"]:
-            _check_cursor(info, seen, f"the branch history of {repo}")
-            data = client.graphql(
-                queries.BRANCH_HISTORY_PAGE,
-                {"owner": owner, "name": name, "since": iso(commits_since), "after": info["endCursor"]},
-            )
+
+        def branch_history(after: str | None) -> Mapping[str, Any] | None:
+            variables = {"owner": owner, "name": name, "since": iso(commits_since), "after": after}
+            data = client.graphql(queries.BRANCH_HISTORY_PAGE, variables)
             more = _history(_repository(data, repo).get("defaultBranchRef"))
-            if more is None:
-                break
-            check(more, Connection, f"GitHub answered the branch history of {repo}")
-            final.branch_commits += more["nodes"]
-            info = more["pageInfo"]
+            if more is not None:
+                check(more, Connection, f"GitHub answered the branch history of {repo}")
+            return more
+
+        for connection in cursor_pages(branch_history, f"the branch history of {repo}", first=history):
+            final.branch_commits += connection["nodes"]
     yield final
-
-
-def _check_cursor(info: Mapping[str, Any], seen: set[str], what: str) -> None:
-    """Raise when a connection says it has a next page but names no new cursor for it."""
-    cursor = info.get("endCursor")
-    if not cursor or cursor in seen:
-        raise PagingLoop(f"GitHub sent the same page cursor twice for {what}")
-    seen.add(cursor)
 
 
 def _repository(data: Mapping[str, Any], repo: str) -> dict[str, Any]:
@@ -618,27 +488,35 @@ def _history(branch: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return history if isinstance(history, dict) else None
 
 
-def _complete_pull_request(client: GithubClient, owner: str, name: str, node: dict[str, Any]) -> None:
+def _pull_request_connection(
+    client: GithubClient, repo: str, number: int, key: str, first: Mapping[str, Any] | None = None
+) -> tuple[list[Any], Mapping[str, Any]]:
+    """Every node of one connection of a pull request (`reviews`, `timelineItems`, `commits`),
+    from `first` (the page the pull request came with) or from the start, and the last page's
+    `pageInfo`."""
+    owner, name = repo.split("/", 1)
+    what = f"the {key} of pull request #{number}"
+
+    def fetch(after: str | None) -> Mapping[str, Any]:
+        variables = {"owner": owner, "name": name, "number": number, "after": after}
+        data = client.graphql(queries.PULL_REQUEST_CONNECTION_PAGE[key], variables)
+        more = (_repository(data, repo).get("pullRequest") or {}).get(key)
+        if not isinstance(more, dict):
+            raise SourceError(f"GitHub returned no {key} for pull request #{number} of {repo}")
+        check(more, Connection, f"GitHub answered {what} of {repo}")
+        return more
+
+    pages = list(cursor_pages(fetch, what, first=first))
+    return [node for page in pages for node in page["nodes"]], pages[-1]["pageInfo"]
+
+
+def _complete_connections(client: GithubClient, repo: str, node: dict[str, Any]) -> None:
     """Follow every nested connection of a PR that has more than one page, in place."""
-    for key, query in queries.PULL_REQUEST_CONNECTION_PAGE.items():
+    for key in queries.PULL_REQUEST_CONNECTION_PAGE:
         connection = node[key]
-        seen: set[str] = set()
-        while connection["pageInfo"]["hasNextPage"]:
-            _check_cursor(connection["pageInfo"], seen, f"the {key} of pull request #{node['number']}")
-            variables = {
-                "owner": owner,
-                "name": name,
-                "number": node["number"],
-                "after": connection["pageInfo"]["endCursor"],
-            }
-            data = client.graphql(query, variables)
-            pull = _repository(data, f"{owner}/{name}").get("pullRequest") or {}
-            more = pull.get(key)
-            if not isinstance(more, dict):
-                raise SourceError(f"GitHub returned no {key} for pull request #{node['number']}")
-            check(more, Connection, f"GitHub answered the {key} of pull request #{node['number']}")
-            connection["nodes"] = connection["nodes"] + more["nodes"]
-            connection["pageInfo"] = more["pageInfo"]
+        if connection["pageInfo"]["hasNextPage"]:
+            nodes, info = _pull_request_connection(client, repo, node["number"], key, first=connection)
+            node[key] = {**connection, "nodes": nodes, "pageInfo": info}
 
 
 REVIEW_REQUEST_EVENTS = frozenset({"review_requested", "review_request_removed"})
@@ -649,31 +527,11 @@ def _all_commits_by_graphql(client: GithubClient, repo: str, number: int) -> lis
     when the server has no GraphQL API."""
     if client.graphql_available is False:
         return None
-    owner, name = repo.split("/", 1)
-    node: dict[str, Any] = {
-        "number": number,
-        "commits": {"nodes": [], "pageInfo": {"hasNextPage": True, "endCursor": None}},
-    }
-    connection = node["commits"]
-    seen: set[str] = set()
     try:
-        while connection["pageInfo"]["hasNextPage"]:
-            after = connection["pageInfo"]["endCursor"]
-            if after is not None:
-                _check_cursor(connection["pageInfo"], seen, f"the commits of pull request #{number}")
-            data = client.graphql(
-                queries.PULL_REQUEST_CONNECTION_PAGE["commits"],
-                {"owner": owner, "name": name, "number": number, "after": after},
-            )
-            more = (_repository(data, repo).get("pullRequest") or {}).get("commits")
-            if not isinstance(more, dict):
-                raise SourceError(f"GitHub returned no commits for pull request #{number} of {repo}")
-            check(more, Connection, f"GitHub answered the commits of pull request #{number} of {repo}")
-            connection["nodes"] = connection["nodes"] + more["nodes"]
-            connection["pageInfo"] = more["pageInfo"]
+        nodes, _ = _pull_request_connection(client, repo, number, "commits")
     except GraphqlUnavailable:
         return None
-    return [item["commit"] for item in connection["nodes"] if item and item.get("commit")]
+    return [item["commit"] for item in nodes if item and item.get("commit")]
 
 
 def rest_pages(

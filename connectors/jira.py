@@ -3,8 +3,9 @@
 Both flavours go through the library's `ResilientSession` (auth, TLS, headers), called directly:
 
 * The library's own retries sleep up to a minute with real `time.sleep` and skip 502/504 and
-  timeouts, so the session gets `max_retries=0` and this module retries (429 `Retry-After` /
-  `X-RateLimit-Reset`, 5xx, timeouts) through an injected `sleep`.
+  timeouts, so the session gets `max_retries=0`; this module sorts each failed attempt for the one
+  HTTP policy (`connectors.policy`: 429/503 with `Retry-After` or the ISO `X-RateLimit-Reset`,
+  5xx, timeouts, malformed JSON), which retries through an injected `sleep`.
 * `JIRA(get_server_info=False)` saves the `GET serverInfo` call; the flavour comes from the
   config instead and `deploymentType` is set to match, so library helpers used later still pick
   the right endpoints (LIBRARY-NOTES: without server info the client believes it is on Server).
@@ -13,7 +14,7 @@ Both flavours go through the library's `ResilientSession` (auth, TLS, headers), 
 Jira Cloud: `GET /rest/api/3/search/jql`, paged by `nextPageToken` until `isLast` (no `total`,
 no `startAt`); the old `/rest/api/{2,3}/search` answers 410 there since 2025
 (https://developer.atlassian.com/changelog/#CHANGE-2046). Jira Server/Data Center:
-`GET /rest/api/2/search`, paged by `startAt` against `total`.
+`GET /rest/api/2/search`, paged by `startAt` against `total` (both in `connectors.paging`).
 """
 
 from __future__ import annotations
@@ -22,33 +23,26 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from urllib.parse import urljoin, urlsplit
 
 import requests
 from jira import JIRA
 from jira.exceptions import JIRAError
 
-from connectors._http import (
-    BROKEN_TRANSPORT,
-    backoff_seconds,
-    iso_time,
-    retry_after_seconds,
-    same_origin,
-    utc_now,
-)
+from connectors._http import BROKEN_TRANSPORT, same_origin, utc_now
 from connectors.errors import (
     AuthError,
     NotFound,
     PermissionDenied,
-    RateLimitExhausted,
     SourceError,
     TransientError,
-    UnexpectedAnswer,
     WrongFlavor,
 )
+from connectors.paging import offset_pages, token_pages
+from connectors.policy import Failure, HttpPolicy
 from connectors.shapes import (
     JiraChangelogPage,
     JiraCloudSearchPage,
@@ -58,7 +52,7 @@ from connectors.shapes import (
     Shape,
     check,
 )
-from connectors.transport import guard_session
+from connectors.transport import BREAKERS, guard_session
 from core.config import Config
 from core.secrets import register_secret
 
@@ -93,8 +87,38 @@ SUBRESOURCE_PAGE = 100
 MAX_ATTEMPTS = 6
 MAX_RATE_LIMIT_WAIT_SECONDS = 900.0
 TIMEOUT_SECONDS = 60.0
-RETRIABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+# https://developer.atlassian.com/cloud/jira/platform/rate-limiting/ : 429, and 503 under load.
+THROTTLED_STATUS = frozenset({429, 503})
+TRANSIENT_STATUS = frozenset({500, 502, 504})
 MAX_REDIRECTS = 5
+
+
+def jira_policy(
+    url: str,
+    *,
+    max_attempts: int = MAX_ATTEMPTS,
+    max_rate_limit_wait: float = MAX_RATE_LIMIT_WAIT_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
+    now: Callable[[], datetime] = utc_now,
+    jitter: Callable[[], float] = random.random,
+) -> HttpPolicy:
+    """Jira's parameters of the one HTTP policy: `max_attempts` tries for transient failures and
+    for rate limits alike; a 429/503 waits exactly the `Retry-After` or ISO 8601 `X-RateLimit-Reset`
+    it names, else the transient backoff; no shared budget (Jira answers with 429 instead)."""
+    return HttpPolicy(
+        service="Jira",
+        site=url,
+        max_retries=max_attempts - 1,
+        max_throttle_retries=max_attempts - 1,
+        max_rate_limit_wait=max_rate_limit_wait,
+        throttle_until_reset=True,
+        reset_format="iso",
+        budget=None,
+        breakers=BREAKERS,
+        sleep=sleep,
+        now=now,
+        jitter=jitter,
+    )
 
 
 class JiraClient:
@@ -120,10 +144,9 @@ class JiraClient:
         register_secret(token, user)  # raw, Bearer and basic-auth echoes are scrubbed (core.secrets)
         self.flavor = flavor
         self.page_size = page_size
-        self.sleep = sleep
-        self.now = now
-        self.max_attempts = max_attempts
-        self.max_rate_limit_wait = max_rate_limit_wait
+        self.policy = jira_policy(
+            self.url, max_attempts=max_attempts, max_rate_limit_wait=max_rate_limit_wait, sleep=sleep, now=now
+        )
         self.requests = 0
         self.jira = JIRA(
             server=self.url,
@@ -136,7 +159,8 @@ class JiraClient:
         )
         self.jira.deploymentType = "Cloud" if flavor == "cloud" else "Server"
         self.session: requests.Session = self.jira._session
-        guard_session(self.session, "Jira")  # address check and dead-host breaker (connectors.transport)
+        # address check and dead-host breaker (connectors.transport)
+        guard_session(self.session, "Jira", breakers=self.policy.breakers)
 
     @property
     def api(self) -> str:
@@ -148,34 +172,36 @@ class JiraClient:
     # -- one request -------------------------------------------------------------------------
 
     def get_json(self, path: str, params: dict[str, Any] | None = None, *, project: str | None = None) -> Any:
-        """GET `<url>/<path>` and decode it, retrying what is worth retrying."""
-        address = f"{self.url}/{path}"
-        for attempt in range(1, self.max_attempts + 1):
-            self.requests += 1
-            try:
-                response = self._get_same_site(address, params)
-            except JIRAError as error:  # the session raises for every non-2xx answer
-                if error.response is None:
-                    raise TransientError(f"Jira at {self.url} gave no answer to {path}") from None
-                response = error.response
-            except BROKEN_TRANSPORT as error:
-                if attempt == self.max_attempts:
-                    raise TransientError(
-                        f"Jira at {self.url} did not answer {path} ({type(error).__name__}) "
-                        f"after {attempt} attempts"
-                    ) from None
-                self._wait(self._backoff(attempt), f"{type(error).__name__} on {path}")
-                continue
-            if response.ok:
-                return self._decode(response, path)
-            if response.status_code not in RETRIABLE_STATUS:
-                raise self._error(response, path, project)
-            if attempt == self.max_attempts:
-                raise TransientError(
-                    f"Jira at {self.url} answered {response.status_code} to {path} after {attempt} attempts"
-                )
-            self._wait(self._retry_delay(response, attempt), f"{response.status_code} on {path}")
-        raise AssertionError("unreachable")  # pragma: no cover
+        """GET `<url>/<path>` and decode it, under the HTTP policy."""
+        _, data = self.policy.call(lambda: self._send(path, params, project))
+        return data
+
+    def _send(
+        self, path: str, params: dict[str, Any] | None, project: str | None
+    ) -> tuple[dict[str, str], Any]:
+        """One attempt: the answer's headers and decoded body, or a Failure."""
+        self.requests += 1
+        try:
+            response = self._get_same_site(f"{self.url}/{path}", params)
+        except JIRAError as error:  # the session raises for every non-2xx answer
+            if error.response is None:
+                raise TransientError(f"Jira at {self.url} gave no answer to {path}") from None
+            response = error.response
+        except BROKEN_TRANSPORT as error:
+            message = f"Jira at {self.url} did not answer {path} ({type(error).__name__})"
+            raise Failure("transient", message) from None
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        if response.ok:
+            return headers, self._decode(response, path, headers)
+        status = response.status_code
+        answered = f"Jira at {self.url} answered {status} to {path}"
+        if status in THROTTLED_STATUS:
+            limit = "rate limit" if status == 429 else "overload"
+            raise Failure("throttled", f"{answered}: {limit}", headers, status=status)
+        if status in TRANSIENT_STATUS:
+            raise Failure("transient", answered, headers, status=status)
+        refusal = self._error(response, path, project)
+        raise Failure("fatal", str(refusal), headers, status=status, error=refusal)
 
     def _get_same_site(self, address: str, params: dict[str, Any] | None) -> requests.Response:
         """GET following redirects only within the configured site.
@@ -198,35 +224,13 @@ class JiraClient:
             response = self.session.get(target, allow_redirects=False)
         raise SourceError(f"Jira at {self.url} redirected more than {MAX_REDIRECTS} times")
 
-    def _wait(self, seconds: float, reason: str) -> None:
-        log.warning("Jira: %s, retrying in %.1f s", reason, seconds)
-        self.sleep(seconds)
-
-    def _backoff(self, attempt: int) -> float:
-        return backoff_seconds(attempt, random.random())
-
-    def _retry_delay(self, response: requests.Response, attempt: int) -> float:
-        """Seconds to wait before retrying a 429/5xx: what Jira asks for, else exponential backoff."""
-        delay = retry_after_seconds(response.headers.get("Retry-After"), self.now())
-        if delay is None and response.status_code == 429:
-            # https://developer.atlassian.com/cloud/jira/platform/rate-limiting/ : ISO 8601 reset time
-            reset = iso_time(response.headers.get("X-RateLimit-Reset"))
-            if reset is not None:
-                delay = max(0.0, (reset - self.now()).total_seconds())
-        if delay is None:
-            return self._backoff(attempt)
-        if delay > self.max_rate_limit_wait:
-            raise RateLimitExhausted(
-                f"Jira at {self.url} asks to wait {delay:.0f} s, more than the "
-                f"{self.max_rate_limit_wait:.0f} s allowed; the next sync resumes from the cursor"
-            )
-        return delay
-
-    def _decode(self, response: requests.Response, path: str) -> Any:
+    def _decode(self, response: requests.Response, path: str, headers: dict[str, str]) -> Any:
         try:
             return json.loads(response.content)
         except (ValueError, UnicodeDecodeError):
-            raise TransientError(f"Jira at {self.url} answered {path} with malformed JSON") from None
+            raise Failure(
+                "transient", f"Jira at {self.url} answered {path} with malformed JSON", headers
+            ) from None
 
     def _error(self, response: requests.Response, path: str, project: str | None) -> SourceError:
         status = response.status_code
@@ -271,41 +275,24 @@ class JiraClient:
             "expand": "changelog",
         }
         if self.flavor == "cloud":
-            tokens: set[str] = set()
-            while True:
-                answer = self.get_json(CLOUD_SEARCH, params, project=project)
-                page = check(answer, JiraCloudSearchPage, self._answered(CLOUD_SEARCH))
-                token = page.get("nextPageToken")
-                last = page.get("isLast")
-                if last is False and not token:
-                    raise UnexpectedAnswer(
-                        f"{self._answered(CLOUD_SEARCH)} with a page that says more follow but names "
-                        "no nextPageToken"
-                    )
-                yield page
-                if last is True or not token:
-                    return
-                if token in tokens:
-                    raise TransientError(
-                        f"Jira at {self.url} sent the same nextPageToken twice for {project}"
-                    )
-                tokens.add(token)
-                params = {**params, "nextPageToken": token}
+
+            def cloud_page(token: str | None) -> Mapping[str, Any]:
+                query = params if token is None else {**params, "nextPageToken": token}
+                answer = self.get_json(CLOUD_SEARCH, query, project=project)
+                return check(answer, JiraCloudSearchPage, self._answered(CLOUD_SEARCH))
+
+            pages = token_pages(
+                cloud_page, project, answered=self._answered(CLOUD_SEARCH), service=f"Jira at {self.url}"
+            )
         else:
-            start = 0
-            while True:
+
+            def server_page(start: int) -> Mapping[str, Any]:
                 answer = self.get_json(SERVER_SEARCH, {**params, "startAt": start}, project=project)
-                page = check(answer, JiraServerSearchPage, self._answered(SERVER_SEARCH))
-                yield page
-                issues = page["issues"]
-                following = page["startAt"] + len(issues)
-                if not issues or following >= page["total"]:
-                    return
-                if following <= start:
-                    raise TransientError(
-                        f"Jira at {self.url} answered startAt={start} for {project} with an earlier page"
-                    )
-                start = following
+                return check(answer, JiraServerSearchPage, self._answered(SERVER_SEARCH))
+
+            pages = offset_pages(server_page, "issues", f"for {project}", service=f"Jira at {self.url}")
+        for page in pages:
+            yield cast(dict[str, Any], page)
 
     def changelog(self, key: str) -> list[dict[str, Any]]:
         """Every changelog history of an issue.
@@ -330,22 +317,14 @@ class JiraClient:
     def _paged(
         self, path: str, entries: str, shape: type[Shape], extra: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        start = 0
-        while True:
+        """Every entry of a sub-resource paged by `startAt` (changelog, comments)."""
+
+        def page(start: int) -> Mapping[str, Any]:
             params = {**(extra or {}), "startAt": start, "maxResults": SUBRESOURCE_PAGE}
-            page = check(self.get_json(path, params), shape, self._answered(path))
-            values = page[entries]
-            found.extend(values)
-            following = int(page.get("startAt", start)) + len(values)
-            total = page.get("total")
-            if not values or page.get("isLast") is True or (total is not None and following >= int(total)):
-                return found
-            if following <= start:
-                raise TransientError(
-                    f"Jira at {self.url} answered startAt={start} of {path} with an earlier page"
-                )
-            start = following
+            return check(self.get_json(path, params), shape, self._answered(path))
+
+        pages = offset_pages(page, entries, f"of {path}", service=f"Jira at {self.url}")
+        return [value for found in pages for value in found[entries]]
 
 
 def jira_client(

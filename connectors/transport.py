@@ -289,9 +289,10 @@ def guard_session(session: requests.Session, service: str, **adapter_options: An
     return session
 
 
-def _mount_on_github_connection(connection: Any) -> None:
+def _mount_on_github_connection(connection: Any, breakers: HostBreakers) -> None:
     connection.adapter = GuardedAdapter(
         "GitHub",
+        breakers,
         epoch_rate_limit_headers=True,
         max_retries=connection.retry,
         pool_connections=connection.pool_size,
@@ -303,20 +304,35 @@ def _mount_on_github_connection(connection: Any) -> None:
 class GuardedHttpsConnection(HTTPSRequestsConnectionClass):
     """PyGithub's HTTPS connection, sending through the guarded adapter."""
 
+    breakers: HostBreakers = BREAKERS
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _mount_on_github_connection(self)
+        _mount_on_github_connection(self, self.breakers)
 
 
 class GuardedHttpConnection(HTTPRequestsConnectionClass):
     """PyGithub's plain-HTTP connection (`allow_insecure`, tests), through the guarded adapter."""
 
+    breakers: HostBreakers = BREAKERS
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _mount_on_github_connection(self)
+        _mount_on_github_connection(self, self.breakers)
 
 
 GITHUB_CONNECTION_CLASSES: Mapping[str, type] = {
     "https": GuardedHttpsConnection,
     "http": GuardedHttpConnection,
 }
+
+
+def github_connection_classes(breakers: HostBreakers) -> Mapping[str, type]:
+    """PyGithub's connection classes by scheme, counting connection failures on `breakers`
+    (PyGithub builds its connections itself, so the breaker is a class attribute)."""
+    if breakers is BREAKERS:
+        return GITHUB_CONNECTION_CLASSES
+    return {
+        scheme: type(cls.__name__, (cls,), {"breakers": breakers})
+        for scheme, cls in GITHUB_CONNECTION_CLASSES.items()
+    }
