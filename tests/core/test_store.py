@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,9 +32,11 @@ class Backend:
         return Store(self.location)
 
     def plant_table(self, table: str, data: bytes) -> None:
-        """Make `data` the table's content, bypassing the store."""
+        """Make `data` the table's content, bypassing the store: one file (one data object) for
+        the whole table, as earlier versions wrote it or a hand would."""
         if self.server is None:
             assert isinstance(self.location, Path)
+            shutil.rmtree(self.location / table, ignore_errors=True)
             (self.location / f"{table}.parquet").write_bytes(data)
             return
         self.put(f"{table}/planted.parquet", data)
@@ -53,7 +56,7 @@ class Backend:
         """Files or objects that are neither a table, its manifest, nor the state."""
         if self.server is None:
             assert isinstance(self.location, Path)
-            return [p.name for p in self.location.iterdir() if p.name.endswith(".tmp")]
+            return [str(p.relative_to(self.location)) for p in self.location.rglob("*") if ".tmp" in p.name]
         assert isinstance(self.location, str)
         prefix = self.location.removeprefix(f"s3://{BUCKET}/") + "/"
         listing = self.server.client().list_objects_v2(Bucket=BUCKET, Prefix=prefix)  # type: ignore[attr-defined]
@@ -63,7 +66,8 @@ class Backend:
             if key.endswith(".manifest.json"):
                 body = self.server.client().get_object(Bucket=BUCKET, Key=prefix + key)["Body"].read()  # type: ignore[attr-defined]
                 manifest = json.loads(body)
-                referenced |= {key, manifest["data"], *(r["data"] for r in manifest.get("retired", []))}
+                current = [p["data"] for p in manifest["parts"]] if "parts" in manifest else [manifest["data"]]
+                referenced |= {key, *current, *(r["data"] for r in manifest.get("retired", []))}
         return sorted(set(keys) - referenced - {"state.json"})
 
 
