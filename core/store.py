@@ -308,7 +308,7 @@ class Store:
             "`radar sync --since DATE` to rebuild it from the sources."
         )
 
-    def _sources(self, table: str) -> list[str] | None:
+    def files(self, table: str) -> list[str] | None:
         """The files (or object URLs) holding the table, in part order; None when it has none."""
         if table not in SCHEMAS:
             raise KeyError(f"unknown table {table!r}")
@@ -331,7 +331,7 @@ class Store:
 
     def read(self, table: str) -> pl.DataFrame:
         """The whole table, or an empty frame of its schema when nothing was written yet."""
-        sources = self._sources(table)
+        sources = self.files(table)
         if not sources:
             return empty(table)
         frames = [self._load(table, source) for source in sources]
@@ -339,7 +339,7 @@ class Store:
 
     def scan(self, table: str) -> pl.LazyFrame:
         """The table as a lazy scan (only the columns and rows a query needs are read)."""
-        sources = self._sources(table)
+        sources = self.files(table)
         if not sources:
             return empty(table).lazy()
         options = self._options()
