@@ -334,8 +334,16 @@ class Store:
         sources = self.files(table)
         if not sources:
             return empty(table)
-        frames = [self._load(table, source) for source in sources]
-        return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
+        if len(sources) == 1:
+            return self._load(table, sources[0])
+        try:
+            return self.scan(table).collect()
+        except StoreError:
+            raise
+        except Exception as error:  # a part whose values do not fit the schema: name it
+            for source in sources:
+                self._load(table, source)
+            raise self._unreadable(table, self.describe(table), error) from None
 
     def scan(self, table: str) -> pl.LazyFrame:
         """The table as a lazy scan (only the columns and rows a query needs are read)."""
@@ -343,18 +351,15 @@ class Store:
         if not sources:
             return empty(table).lazy()
         options = self._options()
-        scans: list[pl.LazyFrame] = []
-        exact = True
-        for source in sources:
-            try:  # the footer is read here: a damaged or alien file is named now, not mid-query
-                scan = pl.scan_parquet(source, storage_options=options, hive_partitioning=False)
-                exact = scan.collect_schema() == SCHEMAS[table] and exact
-            except Exception as error:
-                raise self._unreadable(table, source, error) from None
-            scans.append(scan)
-        if exact and len(sources) > 1:  # the parts the store wrote: one scan over all of them
-            return conform(table, pl.scan_parquet(sources, storage_options=options, hive_partitioning=False))
-        return pl.concat([conform(table, scan) for scan in scans], how="vertical")
+        if len(sources) > 1 and self._objects is None:
+            for source in sources:  # a file cut short or not Parquet is named now, not mid-query
+                if not _ends_as_parquet(source):
+                    raise self._unreadable(table, source, ValueError("no Parquet footer"))
+        try:  # the first footer is read here
+            scan = pl.scan_parquet(sources, storage_options=options, hive_partitioning=False)
+            return conform(table, scan)
+        except Exception as error:
+            raise self._unreadable(table, sources[0], error) from None
 
     def scan_all(self) -> dict[str, pl.LazyFrame]:
         return {table: self.scan(table) for table in SCHEMAS}
@@ -492,6 +497,19 @@ class Store:
             return
         with self.lock():
             atomic_write_bytes(self.root / name, change(self.read_document(name)))
+
+
+def _ends_as_parquet(path: str) -> bool:
+    """Whether a file ends as every Parquet file does: footer length and the magic `PAR1`."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            if handle.tell() < 12:
+                return False
+            handle.seek(-4, os.SEEK_END)
+            return handle.read(4) == b"PAR1"
+    except OSError:
+        return False
 
 
 def _row_count(sources: list[str]) -> int:

@@ -266,3 +266,15 @@ def test_a_move_into_parts_stopped_at_any_point_leaves_one_whole_table(tmp_path:
     store.upsert("commits", commit_rows("c"))
     assert sorted(store.read("commits")["sha"].to_list()) == ["a", "b", "c", "w"]
     assert not store.path("commits").exists()
+
+
+def test_a_damaged_part_is_named_by_read_and_scan(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.upsert("commits", [*commit_rows("a"), {**commit_rows("w")[0], "repo": "acme/web"}])
+    web = store.part_path("commits", "acme/web")
+    pl.DataFrame({"repo": ["acme/web"], "sha": ["w"], "authored_at": ["not a time"]}).write_parquet(web)
+    with pytest.raises(StoreError, match=r"repo=acme%2Fweb\.parquet is not a readable Parquet file"):
+        store.read("commits")
+    web.write_bytes(web.read_bytes()[:20])  # cut short
+    with pytest.raises(StoreError, match=r"repo=acme%2Fweb\.parquet is not a readable Parquet file"):
+        store.scan("commits")
