@@ -232,6 +232,7 @@ class Store:
 
     def __init__(self, root: Path | str) -> None:
         self._swept = False
+        self._rows: dict[Path, tuple[tuple[int, int, int], int]] = {}  # part file -> (_file_key, rows)
         self._objects: ObjectTables | None = None
         self._root: Path | None = None
         if isinstance(root, str) and root.startswith("s3://"):
@@ -444,14 +445,36 @@ class Store:
                         gone.append(path)
                 elif value not in current or not new.equals(old):
                     frames[path] = new
-            untouched = [str(path) for value, path in current.items() if value not in set(chosen)]
-            rows += _row_count(untouched)
+            untouched = [path for value, path in current.items() if value not in set(chosen)]
+            rows += self._row_count(untouched)
             write_frames(frames)
             for path in gone:
                 path.unlink(missing_ok=True)
             if gone:
                 _fsync_dir(folder)
+            for path, frame in frames.items():
+                self._rows[path] = (_file_key(path), frame.height)
             return rows
+
+    def _row_count(self, paths: list[Path]) -> int:
+        """Rows of the given part files: counted once from their footers, then remembered while
+        the file stays the same (so a sync's next flush does not count the parts it leaves)."""
+        counts: dict[Path, int] = {}
+        unknown: dict[str, tuple[Path, tuple[int, int, int]]] = {}
+        for path in paths:
+            key = _file_key(path)
+            known = self._rows.get(path)
+            if known is not None and known[0] == key:
+                counts[path] = known[1]
+            else:
+                unknown[str(path)] = (path, key)
+        if unknown:
+            scan = pl.scan_parquet(list(unknown), hive_partitioning=False, include_file_paths="file")
+            for name, count in scan.group_by("file").len().collect().iter_rows():
+                path, key = unknown[name]
+                counts[path] = count
+                self._rows[path] = (key, count)
+        return sum(counts.values())
 
     def _settle(self, table: str) -> Path:
         """The table's folder of parts, made now when it has none: from the single file of an
@@ -512,7 +535,7 @@ def _ends_as_parquet(path: str) -> bool:
         return False
 
 
-def _row_count(sources: list[str]) -> int:
-    """Rows of the given part files, from their footers."""
-    counts = (pl.scan_parquet(source, hive_partitioning=False).select(pl.len()) for source in sources)
-    return sum(int(count.collect().item()) for count in counts)
+def _file_key(path: Path) -> tuple[int, int, int]:
+    """What changes when a file is replaced (a rename gives a new inode)."""
+    status = path.stat()
+    return status.st_ino, status.st_mtime_ns, status.st_size

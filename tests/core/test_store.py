@@ -278,3 +278,11 @@ def test_a_damaged_part_is_named_by_read_and_scan(tmp_path: Path) -> None:
     web.write_bytes(web.read_bytes()[:20])  # cut short
     with pytest.raises(StoreError, match=r"repo=acme%2Fweb\.parquet is not a readable Parquet file"):
         store.scan("commits")
+
+
+def test_the_row_count_counts_parts_another_writer_changed(backend: Backend) -> None:
+    first, second = backend.store(), backend.store()
+    web = [{**row, "repo": "acme/web"} for row in commit_rows("w1", "w2")]
+    assert first.upsert("commits", [*commit_rows("a"), web[0]]) == 2
+    assert second.upsert("commits", web) == 3  # a; w1, w2
+    assert first.upsert("commits", commit_rows("b")) == 4  # a, b; w1, w2 (written by `second`)
