@@ -197,10 +197,12 @@ def measure(scale: float = 1.0, progress: Callable[[str], None] = print) -> dict
                 "calls": dict(clock.calls),
             }
             s = clock.seconds
+            other = wall - s["http"] - s["store writes"] - s["store reads"]
             progress(
                 f"re-sync, store {layout}: {wall:.1f} s wall; HTTP {s['http']:.1f} s ({requests_made} "
                 f"requests), store writes {s['store writes']:.1f} s ({clock.calls['store writes']} "
-                f"upserts), store reads {s['store reads']:.1f} s; {written} PRs written"
+                f"upserts), store reads {s['store reads']:.1f} s, the rest (parsing, the sync state) "
+                f"{other:.1f} s; {written} PRs written"
             )
         shutil.rmtree(tmp, ignore_errors=True)
     return figures
