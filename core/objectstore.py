@@ -3,7 +3,7 @@
 Layout under `s3://bucket/prefix/`:
 
     <table>.manifest.json       which data object holds each part of the table now (a repo's,
-                                a Jira project's, a team's rows: core/store.py) and the ones
+                                a Jira project's rows: core/store.py) and the ones
                                 retired lately
     <table>/<id>.parquet        immutable data objects, one per part and commit
     state.json                  the sync state (core/state.py)

@@ -1,8 +1,8 @@
 """Parquet store: each table in parts, upsert by primary key, atomic writes, no lost update.
 
-A table is stored in parts, one Parquet file per repo (the GitHub tables), per Jira project (the
-prefix of the issue key: `DS` of `DS-12`, as the child tables have no project column) and per
-team (the self-check answers). A sync flushes the rows of one repo or project, so a flush reads
+A table is stored in parts, one Parquet file per repo (the GitHub tables) and per Jira project
+(the prefix of the issue key: `DS` of `DS-12`, as the child tables have no project column); the
+self-check answers are one part. A sync flushes the rows of one repo or project, so a flush reads
 and rewrites that part only, whatever the size of the table.
 
 The store is a local folder (one writer at a time, by a file lock) or an S3 location
@@ -143,10 +143,11 @@ def _fsync_dir(folder: Path) -> None:
 
 # -- parts -------------------------------------------------------------------------------------------
 
-Part = str | None  # the value a part holds the rows of: a repo, a Jira project, a team
+Part = str | None  # what a part holds the rows of: a repo, a Jira project ("" for `checkins`)
 # Which part a row belongs to, per table: (the part's name in file names, the column a frame
 # needs to be placed, the value). Every GitHub primary key starts with the repo, so the parts in
-# value order hold the rows in key order, as one sorted file did.
+# value order hold the rows in key order, as one sorted file did. A repo's name fits a file name
+# (at most 140 characters); so does a Jira project key.
 _PROJECT = pl.col("key").str.extract(r"^(.+)-[^-]*$", 1).fill_null("")  # "" for a key without "-"
 PARTS: dict[str, tuple[str, str, pl.Expr]] = {
     "pull_requests": ("repo", "repo", pl.col("repo")),
@@ -156,7 +157,7 @@ PARTS: dict[str, tuple[str, str, pl.Expr]] = {
     "issues": ("project", "key", _PROJECT),
     "issue_events": ("project", "key", _PROJECT),
     "comments": ("project", "key", _PROJECT),
-    "checkins": ("team", "team", pl.col("team")),
+    "checkins": ("all", "team", pl.lit("")),  # a few rows a week, and team names need not fit a file name
 }
 _NULL_PART = "%"  # never the result of percent-encoding a value
 

@@ -189,7 +189,8 @@ def part_versions(backend: Backend, table: str) -> dict[str | None, object]:
 def test_part_names_encode_the_value() -> None:
     assert part_name("commits", "acme/app") == "repo=acme%2Fapp.parquet"
     assert part_name("issue_events", "DS") == "project=DS.parquet"
-    assert part_name("checkins", None) == "team=%.parquet"
+    assert part_name("pull_requests", None) == "repo=%.parquet"
+    assert part_name("checkins", "") == "all=.parquet"
 
 
 def test_a_write_rewrites_only_the_parts_it_touches(backend: Backend) -> None:
