@@ -39,8 +39,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# BENCH_SCALE=1: the organisation scale (60 teams, 120 repos, 1 M commits; tens of minutes).
+BENCH_SCALE ?= 0.1
 bench: install
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run --scale $(BENCH_SCALE)
 
 clean:
 	rm -rf $(VENV) out data .mypy_cache .ruff_cache

@@ -1017,7 +1017,7 @@ def write_org_store(folder: Path, scale: OrgScale = OrgScale(), now: datetime = 
     """
     folder.mkdir(parents=True, exist_ok=True)
     stamp = folder / "scale.json"
-    wanted = json.dumps({**scale.__dict__, "now": now.isoformat(), "version": 2}, sort_keys=True)
+    wanted = json.dumps({**scale.__dict__, "now": now.isoformat(), "version": 3}, sort_keys=True)
     config_path = folder / "radar.toml"
     if stamp.exists() and stamp.read_text() == wanted and config_path.exists():
         return config_path
@@ -1040,7 +1040,7 @@ def main() -> None:
     path = write_org_store(arguments.folder, OrgScale().scaled(arguments.scale))
     store = Store(path.parent / "data")
     sizes = {
-        t: pl.scan_parquet(store.path(t)).select(pl.len()).collect().item()
+        t: store.scan(t).select(pl.len()).collect().item()
         for t in (
             "pull_requests",
             "reviews",

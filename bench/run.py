@@ -5,7 +5,8 @@ JSON; this script prints their progress, then one table of figure, value, target
 the target is met. Generated data stays under bench/.data (the organisation-scale store is
 reused while its parameters are unchanged) and the system temp folder.
 
-`python -m bench.run [--sync-scale 1.0] [--org-scale 1.0]`
+`python -m bench.run [--scale 0.1] [--sync-scale S] [--org-scale S]` (`make bench BENCH_SCALE=1` is
+the organisation scale: 60 teams, 120 repos, 200 k PRs, 1 M commits, 3 M changelog rows).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 import polars as pl
 
 from bench.metrics_scale import TARGET_PEAK_MIB, TARGET_RATIO, TARGET_SECONDS
+from bench.paths import TARGET_FLOW_RATIO, TARGET_RANGE_PEAK_MIB, TARGET_RANGE_SECONDS
 
 ROOT = Path(__file__).resolve().parents[1]
 PYGITHUB_DEFAULT_SLEEP = 0.25  # seconds_between_requests, PyGithub 2.10's default
@@ -194,6 +196,66 @@ def render_rows(data: dict[str, Any]) -> list[Row]:
     ]
 
 
+def path_rows(data: dict[str, Any]) -> list[Row]:
+    report, run, ranged = data["report"], data["run"], data["range"]
+    ratio = run["seconds"] / max(report["seconds"], 1e-9)
+    teams = data["teams"]
+    return [
+        (
+            f"radar report --week, {teams} teams",
+            f"{report['seconds']:.1f} s, peak {report['peak_rss_mib']:.0f} MiB",
+            "-",
+            "-",
+        ),
+        (
+            f"radar run --offline --week (the weekly flow), {teams} teams",
+            f"{run['seconds']:.1f} s, peak {run['peak_rss_mib']:.0f} MiB",
+            "-",
+            "-",
+        ),
+        (
+            "weekly flow / radar report",
+            f"{ratio:.2f}x",
+            f"<= {TARGET_FLOW_RATIO:g}x",
+            _met(ratio <= TARGET_FLOW_RATIO),
+        ),
+        (
+            f"radar report --from/--to, {data['weeks']} weeks x {teams} teams: wall",
+            f"{ranged['seconds']:.1f} s",
+            f"<= {TARGET_RANGE_SECONDS:.0f} s",
+            _met(ranged["seconds"] <= TARGET_RANGE_SECONDS),
+        ),
+        (
+            "radar report --from/--to: peak memory (RSS)",
+            f"{ranged['peak_rss_mib']:.0f} MiB",
+            f"<= {TARGET_RANGE_PEAK_MIB / 1024:.0f} GiB",
+            _met(ranged["peak_rss_mib"] <= TARGET_RANGE_PEAK_MIB),
+        ),
+    ]
+
+
+def resync_rows(data: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    for layout in ("whole table", "parts"):
+        m = data[layout]
+        s, calls = m["seconds"], m["calls"]
+        http, writes = s.get("http", 0.0), s.get("store writes", 0.0)
+        target, met = ("store writes < HTTP", _met(writes < http)) if layout == "parts" else ("-", "-")
+        rows.append(
+            (
+                f"re-sync of {data['repos']} repos, {data['changed']} PRs changed (1 %), "
+                f"{'before: every upsert rewrites the table' if layout == 'whole table' else 'after: parts'}",
+                f"{m['wall_seconds']:.1f} s: HTTP {http:.1f} s ({m['requests']} requests, in-process fake), "
+                f"store writes {writes:.1f} s ({calls.get('store writes', 0)} upserts, "
+                f"{writes / max(calls.get('store writes', 1), 1) * 1000:.0f} ms each), "
+                f"store reads {s.get('store reads', 0.0):.1f} s",
+                target,
+                met,
+            )
+        )
+    return rows
+
+
 def table(rows: list[Row]) -> str:
     header: Row = ("figure", "value", "target", "met?")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
@@ -207,9 +269,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sync-scale", type=float, default=1.0, help="fraction of the default sync scale")
-    parser.add_argument("--org-scale", type=float, default=1.0, help="fraction of the organisation scale")
+    parser.add_argument(
+        "--scale", type=float, default=0.1, help="fraction of both scales (1: the organisation scale)"
+    )
+    parser.add_argument("--sync-scale", type=float, help="fraction of the default sync scale")
+    parser.add_argument("--org-scale", type=float, help="fraction of the organisation scale")
     arguments = parser.parse_args()
+    sync_scale = arguments.scale if arguments.sync_scale is None else arguments.sync_scale
+    org_scale = arguments.scale if arguments.org_scale is None else arguments.org_scale
     started = time.perf_counter()
     cpus = os.cpu_count()
     print(
@@ -219,14 +286,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="radar-bench-") as tmp:
         out = Path(tmp)
         print("\n== API cost of a sync (fake GitHub and Jira Cloud through `responses`) ==", flush=True)
-        _run("bench.api_cost", "--scale", str(arguments.sync_scale), "--json", str(out / "api.json"))
-        print("\n== Metrics at organisation scale ==", flush=True)
-        _run("bench.metrics_scale", "--scale", str(arguments.org_scale), "--json", str(out / "metrics.json"))
+        _run("bench.api_cost", "--scale", str(sync_scale), "--json", str(out / "api.json"))
+        print(f"\n== Metrics at organisation scale {org_scale:g} ==", flush=True)
+        _run(
+            "bench.metrics_scale", "--scale", str(org_scale), "--profile", "never",
+            "--json", str(out / "metrics.json"),
+        )  # fmt: skip
         print("\n== Report rendering ==", flush=True)
-        _run("bench.render", "--scale", str(arguments.org_scale), "--json", str(out / "render.json"))
+        _run("bench.render", "--scale", str(org_scale), "--json", str(out / "render.json"))
+        print("\n== radar report, radar run (the weekly flow), a 52-week range report ==", flush=True)
+        _run("bench.paths", "--scale", str(org_scale), "--json", str(out / "paths.json"))
+        print("\n== A re-sync of 120 repos after 1 % of the PRs changed ==", flush=True)
+        _run("bench.resync", "--scale", str(org_scale), "--json", str(out / "resync.json"))
         rows = api_rows(json.loads((out / "api.json").read_text()))
         rows += metrics_rows(json.loads((out / "metrics.json").read_text()))
         rows += render_rows(json.loads((out / "render.json").read_text()))
+        rows += path_rows(json.loads((out / "paths.json").read_text()))
+        rows += resync_rows(json.loads((out / "resync.json").read_text()))
     print(f"\n== Summary ({cpus} CPUs, shared; {time.perf_counter() - started:.0f} s in all) ==")
     print(table(rows))
 

@@ -2,18 +2,22 @@
 
 Layout under `s3://bucket/prefix/`:
 
-    <table>.manifest.json       which data object is the table now (and the ones retired lately)
-    <table>/<id>.parquet        immutable data objects, one per commit
+    <table>.manifest.json       which data object holds each part of the table now (a repo's,
+                                a Jira project's rows: core/store.py) and the ones
+                                retired lately
+    <table>/<id>.parquet        immutable data objects, one per part and commit
     state.json                  the sync state (core/state.py)
 
-A commit uploads a new data object, then replaces the manifest with a conditional put
-(`If-Match` on the ETag read, or `If-None-Match: *` for the first one). When another writer
-committed in between, S3 answers 412 (or 409 for a simultaneous conditional write): the commit
-reads the table again, redoes its change and tries again, so no update is ever lost. A reader
-reads the manifest and then one data object that never changes, so it sees one commit whole,
-never a torn file, even while writers replace the table. Data objects of earlier commits are
-deleted `GRACE` after they were retired (a scan that started before still finds its object);
-so are objects a killed writer uploaded but never committed.
+A commit reads the parts it changes, uploads a new data object for each, then replaces the
+manifest with a conditional put (`If-Match` on the ETag read, or `If-None-Match: *` for the first
+one): all of its parts become the table at once. When another writer committed in between, S3
+answers 412 (or 409 for a simultaneous conditional write): the commit reads the table again,
+redoes its change and tries again, so no update is ever lost. A reader reads the manifest and
+then data objects that never change, so it sees one commit whole, never a torn file, even while
+writers replace parts. Data objects of earlier commits are deleted `GRACE` after they were retired
+(a scan that started before still finds its object); so are objects a killed writer uploaded but
+never committed. A manifest of earlier versions names one data object for the whole table
+(`"data"`); it is read as it is, and the table's first commit splits it into parts.
 
 Credentials come from the standard AWS chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
 AWS_SESSION_TOKEN, AWS_PROFILE, an instance role); `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_S3`)
@@ -32,7 +36,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -43,7 +47,7 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from core.schemas import conform, empty
-from core.store import StoreError
+from core.store import Change, Part, Select, StoreError, part_order, split_parts
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +247,15 @@ class ObjectTables:
             return None, None
         try:
             manifest = json.loads(found[0])
-            if not isinstance(manifest, dict) or not isinstance(manifest.get("data"), str):
+            if not isinstance(manifest, dict):
+                raise ValueError
+            parts = manifest.get("parts")
+            if parts is None and not isinstance(manifest.get("data"), str):
+                raise ValueError
+            if parts is not None and not (
+                isinstance(parts, list)
+                and all(isinstance(p, dict) and isinstance(p.get("data"), str) for p in parts)
+            ):
                 raise ValueError
         except (ValueError, UnicodeDecodeError):
             raise StoreError(
@@ -252,42 +264,77 @@ class ObjectTables:
             ) from None
         return manifest, found[1]
 
-    def data_url(self, table: str) -> str | None:
-        """The table's current data object, or None when nothing was committed yet."""
+    def part_urls(self, table: str) -> list[str] | None:
+        """The table's data objects now, in part order; None when nothing was committed yet."""
         manifest, _ = self._manifest(table)
-        return None if manifest is None else self.location.url(manifest["data"])
+        if manifest is None:
+            return None
+        if "parts" not in manifest:  # one object for the whole table, as earlier versions wrote
+            return [self.location.url(manifest["data"])]
+        parts = sorted(manifest["parts"], key=lambda part: part_order(part.get("value")))
+        return [self.location.url(part["data"]) for part in parts]
 
     def storage_options(self) -> dict[str, str]:
         return self.objects.storage_options()
 
-    def commit(
-        self,
-        table: str,
-        change: Callable[[pl.DataFrame], pl.DataFrame],
-        load: Callable[[str], pl.DataFrame] | None = None,
-    ) -> pl.DataFrame:
-        """Make `change(current table)` the table, atomically; redo it when another writer won.
+    def commit_parts(
+        self, table: str, select: Select, change: Change, load: Callable[[str], pl.DataFrame]
+    ) -> int:
+        """Make `change(value, current rows)` each part `select` picks, all in one commit; redo it
+        when another writer won. Returns the table's row count.
 
-        `load` reads a data object's URL (None: the change does not look at the current table).
-        The change must depend only on the table it is given (an upsert, a delete): a retry
-        applies it to the other writer's result, so both updates end up in the table."""
+        `load` reads a data object's URL. The change must depend only on the part it is given (an
+        upsert, a delete): a retry applies it to the other writer's result, so both updates end
+        up in the table. A part left empty is dropped; a part left as it was is not rewritten."""
         manifest_name = table + MANIFEST_SUFFIX
         for attempt in range(MAX_ATTEMPTS):
             manifest, etag = self._manifest(table)
-            old = empty(table)
-            if load is not None and manifest is not None:
-                old = load(self.location.url(manifest["data"]))
-            new = conform(table, change(old))
-            buffer = io.BytesIO()
-            new.write_parquet(buffer)
+            parts: dict[Part, dict[str, Any]] = {}
+            pending: dict[Part, pl.DataFrame] = {}  # parts to upload
+            replaced: list[str] = []  # data objects this commit retires
+            if manifest is not None and "parts" not in manifest:
+                pending = split_parts(table, load(self.location.url(manifest["data"])))
+                replaced.append(manifest["data"])
+            elif manifest is not None:
+                parts = {part.get("value"): part for part in manifest["parts"]}
+            existing: Sequence[Part] = [*parts, *(value for value in pending if value not in parts)]
+            for value in dict.fromkeys(select(existing)):
+                if value in pending:
+                    old = pending[value]
+                elif value in parts:
+                    old = load(self.location.url(parts[value]["data"]))
+                else:
+                    old = empty(table)
+                new = conform(table, change(value, old))
+                if value in pending or not new.equals(old):
+                    pending[value] = new
+            if not pending and not replaced:  # nothing changes: the table read is the result
+                return sum(int(part.get("rows", 0)) for part in parts.values())
             now = datetime.now(UTC)
-            data_name = f"{table}/{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex}.parquet"
-            self.objects.put(data_name, buffer.getvalue(), if_absent=True)
-            retired, expired = _retire(manifest, now)
+            uploaded: list[str] = []
+            try:
+                for value, frame in pending.items():
+                    if value in parts:
+                        replaced.append(parts.pop(value)["data"])
+                    if frame.is_empty():
+                        continue
+                    buffer = io.BytesIO()
+                    frame.write_parquet(buffer)
+                    data_name = f"{table}/{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex}.parquet"
+                    self.objects.put(data_name, buffer.getvalue(), if_absent=True)
+                    uploaded.append(data_name)
+                    parts[value] = {"value": value, "data": data_name, "rows": frame.height}
+            except BaseException:
+                for name in uploaded:
+                    self.objects.delete(name)
+                raise
+            retired, expired = _retire(manifest, replaced, now)
+            current = sorted(parts.values(), key=lambda part: part_order(part.get("value")))
+            rows = sum(int(part["rows"]) for part in current)
             document = {
                 "table": table,
-                "data": data_name,
-                "rows": new.height,
+                "parts": current,
+                "rows": rows,
                 "committed_at": now.isoformat(),
                 "retired": retired,
             }
@@ -299,12 +346,14 @@ class ObjectTables:
                     if_absent=etag is None,
                 )
             except Conflict:
-                self.objects.delete(data_name)
+                for name in uploaded:
+                    self.objects.delete(name)
                 log.debug("%s: another writer committed first; redoing the change", table)
                 _back_off(attempt)
                 continue
-            self._collect(table, expired, keep={data_name, *(r["data"] for r in retired)}, now=now)
-            return new
+            keep = {part["data"] for part in current} | {entry["data"] for entry in retired}
+            self._collect(table, expired, keep=keep, now=now)
+            return rows
         raise StoreError(f"{self.describe(manifest_name)}: gave up after {MAX_ATTEMPTS} conflicting commits")
 
     def _collect(self, table: str, expired: list[str], keep: set[str], now: datetime) -> None:
@@ -316,13 +365,13 @@ class ObjectTables:
                 self.objects.delete(name)
 
 
-def _retire(manifest: dict[str, Any] | None, now: datetime) -> tuple[list[dict[str, str]], list[str]]:
-    """The retired list of the next manifest (the current object added) and the names now expired."""
-    if manifest is None:
-        return [], []
-    kept: list[dict[str, str]] = [{"data": manifest["data"], "since": now.isoformat()}]
+def _retire(
+    manifest: dict[str, Any] | None, replaced: list[str], now: datetime
+) -> tuple[list[dict[str, str]], list[str]]:
+    """The retired list of the next manifest (the objects replaced now added) and the names now expired."""
+    kept: list[dict[str, str]] = [{"data": name, "since": now.isoformat()} for name in replaced]
     expired: list[str] = []
-    for entry in manifest.get("retired", []):
+    for entry in [] if manifest is None else manifest.get("retired", []):
         since = datetime.fromisoformat(entry["since"])
         if now - since > GRACE:
             expired.append(entry["data"])

@@ -22,8 +22,8 @@ from tests.s3server import BUCKET, CREDENTIALS, S3Server
 AT = datetime(2026, 11, 17, 9, tzinfo=UTC)
 
 
-def rows(*shas: str) -> list[dict[str, Any]]:
-    return [{"repo": "acme/app", "sha": sha, "authored_at": AT} for sha in shas]
+def rows(*shas: str, repo: str = "acme/app") -> list[dict[str, Any]]:
+    return [{"repo": repo, "sha": sha, "authored_at": AT} for sha in shas]
 
 
 def keys(server: S3Server, location: str) -> list[str]:
@@ -36,6 +36,12 @@ def manifest(server: S3Server, location: str, table: str) -> dict[str, Any]:
     key = f"{location.removeprefix(f's3://{BUCKET}/')}/{table}{MANIFEST_SUFFIX}"
     body = server.client().get_object(Bucket=BUCKET, Key=key)["Body"].read()  # type: ignore[attr-defined]
     return json.loads(body)  # type: ignore[no-any-return]
+
+
+def part_data(document: dict[str, Any], repo: str) -> str:
+    """The data object a manifest names for one repo's part."""
+    (found,) = [part["data"] for part in document["parts"] if part["value"] == repo]
+    return str(found)
 
 
 # -- the location -----------------------------------------------------------------------------------
@@ -102,7 +108,7 @@ def test_a_commit_that_loses_the_race_is_redone_on_the_winners_table(
     # attempt's upload was deleted. The current one plus the two it retired remain.
     current = manifest(s3_env, location, "commits")
     data = [k for k in keys(s3_env, location) if k.startswith("commits/")]
-    assert sorted(data) == sorted([current["data"], *(r["data"] for r in current["retired"])])
+    assert sorted(data) == sorted([part_data(current, "acme/app"), *(r["data"] for r in current["retired"])])
     assert len(data) == 3
 
 
@@ -194,18 +200,19 @@ def test_a_writer_killed_between_upload_and_commit_leaves_a_readable_store(
     assert sorted(store.read("commits")["sha"].to_list()) == ["one-0", "one-1"]
     assert SyncState(store).cursor("github", "acme/one") == datetime(2026, 11, 16, 0, 1, tzinfo=UTC)
     before = manifest(s3_server, location, "commits")
-    killed = set(keys(s3_server, location)) - {before["data"], *(r["data"] for r in before["retired"])}
+    current = part_data(before, "acme/one")
+    killed = set(keys(s3_server, location)) - {current, *(r["data"] for r in before["retired"])}
     assert len([k for k in killed if k.startswith("commits/")]) == 1  # the killed writer's upload
-    # The next writer commits as usual; past the grace period (0 here) the killed writer's
-    # upload and the first version are deleted; the version it replaces just now stays (a
-    # reader may have started on it), until a later commit.
+    # The next writer commits to the same repo's part as usual; past the grace period (0 here)
+    # the killed writer's upload and the first version are deleted; the version it replaces
+    # just now stays (a reader may have started on it), until a later commit.
     monkeypatch.setattr(objectstore, "GRACE", timedelta(0))
-    store.upsert("commits", rows("next"))
+    store.upsert("commits", rows("next", repo="acme/one"))
     assert sorted(store.read("commits")["sha"].to_list()) == ["next", "one-0", "one-1"]
     after = manifest(s3_server, location, "commits")
-    assert [r["data"] for r in after["retired"]] == [before["data"]]
+    assert [r["data"] for r in after["retired"]] == [current]
     assert sorted(k for k in keys(s3_server, location) if k.startswith("commits/")) == sorted(
-        [after["data"], before["data"]]
+        [part_data(after, "acme/one"), current]
     )
 
 

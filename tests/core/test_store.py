@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 
 from core.schemas import SCHEMAS
 from core.state import SyncState
-from core.store import Store, StoreError
+from core.store import Store, StoreError, part_name
 from tests.s3server import BUCKET, S3Server
 
 
@@ -31,9 +32,11 @@ class Backend:
         return Store(self.location)
 
     def plant_table(self, table: str, data: bytes) -> None:
-        """Make `data` the table's content, bypassing the store."""
+        """Make `data` the table's content, bypassing the store: one file (one data object) for
+        the whole table, as earlier versions wrote it or a hand would."""
         if self.server is None:
             assert isinstance(self.location, Path)
+            shutil.rmtree(self.location / table, ignore_errors=True)
             (self.location / f"{table}.parquet").write_bytes(data)
             return
         self.put(f"{table}/planted.parquet", data)
@@ -53,7 +56,7 @@ class Backend:
         """Files or objects that are neither a table, its manifest, nor the state."""
         if self.server is None:
             assert isinstance(self.location, Path)
-            return [p.name for p in self.location.iterdir() if p.name.endswith(".tmp")]
+            return [str(p.relative_to(self.location)) for p in self.location.rglob("*") if ".tmp" in p.name]
         assert isinstance(self.location, str)
         prefix = self.location.removeprefix(f"s3://{BUCKET}/") + "/"
         listing = self.server.client().list_objects_v2(Bucket=BUCKET, Prefix=prefix)  # type: ignore[attr-defined]
@@ -63,7 +66,9 @@ class Backend:
             if key.endswith(".manifest.json"):
                 body = self.server.client().get_object(Bucket=BUCKET, Key=prefix + key)["Body"].read()  # type: ignore[attr-defined]
                 manifest = json.loads(body)
-                referenced |= {key, manifest["data"], *(r["data"] for r in manifest.get("retired", []))}
+                parts = manifest.get("parts", [{"data": manifest.get("data")}])
+                current = [part["data"] for part in parts]
+                referenced |= {key, *current, *(r["data"] for r in manifest.get("retired", []))}
         return sorted(set(keys) - referenced - {"state.json"})
 
 
@@ -163,3 +168,122 @@ def test_naive_and_string_times_are_read_as_utc(backend: Backend) -> None:
     frame = backend.store().read("commits")
     assert frame.schema == SCHEMAS["commits"]
     assert frame["authored_at"][0] == datetime(2026, 11, 17, 9, tzinfo=UTC)
+
+
+# -- parts: one per repo, Jira project or team ------------------------------------------------------
+
+
+def part_versions(backend: Backend, table: str) -> dict[str | None, object]:
+    """Each part's current version: its file's inode and time (a rename makes a new inode), or
+    its data object on S3."""
+    if backend.server is None:
+        assert isinstance(backend.location, Path)
+        store = backend.store()
+        return {value: (p.stat().st_ino, p.stat().st_mtime_ns) for value, p in store.parts(table)}
+    assert isinstance(backend.location, str)
+    prefix = backend.location.removeprefix(f"s3://{BUCKET}/")
+    body = backend.server.client().get_object(Bucket=BUCKET, Key=f"{prefix}/{table}.manifest.json")["Body"]  # type: ignore[attr-defined]
+    return {part["value"]: part["data"] for part in json.loads(body.read())["parts"]}
+
+
+def test_part_names_encode_the_value() -> None:
+    assert part_name("commits", "acme/app") == "repo=acme%2Fapp.parquet"
+    assert part_name("issue_events", "DS") == "project=DS.parquet"
+    assert part_name("pull_requests", None) == "repo=%.parquet"
+    assert part_name("checkins", "") == "all=.parquet"
+
+
+def test_a_write_rewrites_only_the_parts_it_touches(backend: Backend) -> None:
+    store = backend.store()
+    store.upsert("commits", [*commit_rows("a"), {**commit_rows("w")[0], "repo": "acme/web"}])
+    before = part_versions(backend, "commits")
+    assert sorted(before) == ["acme/app", "acme/web"]
+    assert store.upsert("commits", commit_rows("b")) == 3  # a, b in acme/app; w in acme/web
+    after = part_versions(backend, "commits")
+    assert after["acme/web"] == before["acme/web"]
+    assert after["acme/app"] != before["acme/app"]
+    # The same rows again change nothing, so nothing is written.
+    store.upsert("commits", commit_rows("b"))
+    assert part_versions(backend, "commits") == after
+    assert sorted(store.read("commits")["sha"].to_list()) == ["a", "b", "w"]
+
+
+def test_jira_rows_are_kept_by_the_project_of_their_key(backend: Backend) -> None:
+    store = backend.store()
+    events = [{"key": key, "event_id": "1", "field": "status"} for key in ("PLAT-2", "DS-1", "DS-10", "odd")]
+    store.upsert("issue_events", events)
+    assert sorted(part_versions(backend, "issue_events")) == ["", "DS", "PLAT"]  # "odd" has no "-"
+    # A scope of keys replaces the events of those issues only: DS-1's go, DS-10's stay.
+    store.upsert("issue_events", [], replace_scope=pl.DataFrame({"key": ["DS-1"]}))
+    assert sorted(store.read("issue_events")["key"].to_list()) == ["DS-10", "PLAT-2", "odd"]
+
+
+def test_parts_read_in_primary_key_order(backend: Backend) -> None:
+    store = backend.store()
+    rows = [{**row, "repo": repo} for repo in ("b/two", None, "a/one") for row in commit_rows("y", "x")]
+    store.upsert("commits", rows)
+    frame = store.read("commits")
+    # By (repo, sha), null repo last: what one file sorted by the key gave.
+    assert frame.select("repo", "sha").rows() == [
+        ("a/one", "x"), ("a/one", "y"), ("b/two", "x"), ("b/two", "y"), (None, "x"), (None, "y"),
+    ]  # fmt: skip
+    assert store.scan("commits").collect().equals(frame)
+
+
+def test_a_single_file_table_reads_and_moves_into_parts_on_its_first_write(backend: Backend) -> None:
+    # A table as earlier versions kept it: one file (one data object), rows of two repos.
+    buffer = io.BytesIO()
+    pl.DataFrame([*commit_rows("a", "b"), {**commit_rows("w")[0], "repo": "acme/web"}]).write_parquet(buffer)
+    backend.store().upsert("reviews", [])  # the folder or prefix exists
+    backend.plant_table("commits", buffer.getvalue())
+    store = backend.store()
+    assert sorted(store.read("commits")["sha"].to_list()) == ["a", "b", "w"]
+    assert sorted(store.scan("commits").collect()["sha"].to_list()) == ["a", "b", "w"]
+
+    store.upsert("commits", commit_rows("c"))
+    assert sorted(store.read("commits")["sha"].to_list()) == ["a", "b", "c", "w"]
+    assert sorted(part_versions(backend, "commits")) == ["acme/app", "acme/web"]
+    if backend.server is None:
+        assert isinstance(backend.location, Path)
+        assert not (backend.location / "commits.parquet").exists()
+    assert backend.leftovers() == []
+
+
+def test_a_move_into_parts_stopped_at_any_point_leaves_one_whole_table(tmp_path: Path) -> None:
+    legacy = pl.DataFrame([*commit_rows("a"), {**commit_rows("w")[0], "repo": "acme/web"}])
+    store = Store(tmp_path)
+    legacy.write_parquet(store.path("commits"))
+    # Stopped while writing the staging folder: the single file is still the table.
+    (tmp_path / ".commits.parts").mkdir()
+    (tmp_path / ".commits.parts" / part_name("commits", "acme/app")).write_bytes(b"PAR1 half")
+    assert sorted(store.read("commits")["sha"].to_list()) == ["a", "w"]
+    store.upsert("commits", commit_rows("b"))
+    assert sorted(store.read("commits")["sha"].to_list()) == ["a", "b", "w"]
+    assert not (tmp_path / ".commits.parts").exists() and not store.path("commits").exists()
+    # Stopped after the staging folder became the table, before the file was deleted: the parts
+    # are the table (the file is not read twice) and the next write deletes the file.
+    legacy.write_parquet(store.path("commits"))
+    assert sorted(store.read("commits")["sha"].to_list()) == ["a", "b", "w"]
+    store.upsert("commits", commit_rows("c"))
+    assert sorted(store.read("commits")["sha"].to_list()) == ["a", "b", "c", "w"]
+    assert not store.path("commits").exists()
+
+
+def test_a_damaged_part_is_named_by_read_and_scan(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.upsert("commits", [*commit_rows("a"), {**commit_rows("w")[0], "repo": "acme/web"}])
+    web = store.part_path("commits", "acme/web")
+    pl.DataFrame({"repo": ["acme/web"], "sha": ["w"], "authored_at": ["not a time"]}).write_parquet(web)
+    with pytest.raises(StoreError, match=r"repo=acme%2Fweb\.parquet is not a readable Parquet file"):
+        store.read("commits")
+    web.write_bytes(web.read_bytes()[:20])  # cut short
+    with pytest.raises(StoreError, match=r"repo=acme%2Fweb\.parquet is not a readable Parquet file"):
+        store.scan("commits")
+
+
+def test_the_row_count_counts_parts_another_writer_changed(backend: Backend) -> None:
+    first, second = backend.store(), backend.store()
+    web = [{**row, "repo": "acme/web"} for row in commit_rows("w1", "w2")]
+    assert first.upsert("commits", [*commit_rows("a"), web[0]]) == 2
+    assert second.upsert("commits", web) == 3  # a; w1, w2
+    assert first.upsert("commits", commit_rows("b")) == 4  # a, b; w1, w2 (written by `second`)

@@ -13,7 +13,7 @@ import pytest
 from core.config import Config, load_config
 from core.schemas import PRIMARY_KEYS, SCHEMAS
 from core.state import STATE_FILE, SyncState
-from core.store import Store
+from core.store import Store, part_name
 from core.weeks import Week
 from demo.teams import DEFAULT_LAST_WEEK, TEAMS, WEEKS
 from demo.workspace import write_demo_workspace
@@ -69,9 +69,12 @@ def test_same_seed_and_week_give_byte_identical_files(tmp_path: Path) -> None:
     write_demo_workspace(tmp_path / "a", week, seed=3)
     write_demo_workspace(tmp_path / "b", week, seed=3)
     first, second = _files(tmp_path / "a"), _files(tmp_path / "b")
-    assert sorted(first) == sorted(
-        ["radar.toml", f"data/{STATE_FILE}", *(f"data/{table}.parquet" for table in SCHEMAS)]
-    )
+    # The config, the sync state, and each table's parts: one file per repo of the GitHub tables.
+    assert sorted(name for name in first if name.count("/") < 2) == ["data/" + STATE_FILE, "radar.toml"]
+    assert {name.split("/")[1] for name in first if name.count("/") == 2} == set(SCHEMAS)
+    repos = load_config(tmp_path / "a" / "radar.toml").github.repos  # type: ignore[union-attr]
+    commits = sorted(name for name in first if name.startswith("data/commits/"))
+    assert commits == sorted(f"data/commits/{part_name('commits', repo)}" for repo in repos)
     assert first == second
 
 
@@ -91,9 +94,10 @@ def test_another_seed_gives_other_data(tmp_path: Path) -> None:
 def test_tables_have_exact_schemas_and_unique_primary_keys(workspace: tuple[Config, Any]) -> None:
     config, _ = workspace
     for table, schema in SCHEMAS.items():
-        # Read the file itself, not through the store (which would conform the types).
-        frame = pl.read_parquet(config.store_path / f"{table}.parquet")
-        assert frame.schema == schema, table
+        # Read the files themselves, not through the store (which would conform the types).
+        parts = [pl.read_parquet(path) for _, path in Store(config.store_path).parts(table)]
+        assert [part.schema for part in parts] == [schema] * len(parts), table
+        frame = pl.concat(parts)
         assert frame.height > 0, table
         key = list(PRIMARY_KEYS[table])
         assert frame.select(key).is_duplicated().sum() == 0, table

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from core.store import Store
 from flows.cli import app
 from tests.flows.workspace import WEEK, write_workspace
 
@@ -68,11 +69,12 @@ def test_report_writes_the_week(tmp_path: Path) -> None:
 
 def test_report_on_a_damaged_store_exits_1_with_one_line(tmp_path: Path) -> None:
     config = write_workspace(tmp_path)
-    (tmp_path / "data" / "commits.parquet").write_bytes(b"not parquet")
+    damaged = Store(tmp_path / "data").parts("commits")[0][1]  # one repo's part of the table
+    damaged.write_bytes(b"not parquet")
     code, _, stderr = radar("report", "--config", str(config), "--week", WEEK)
     assert code == 1
     assert stderr.count("\n") == 1
-    assert stderr.startswith(f"radar: {tmp_path / 'data' / 'commits.parquet'} is not a readable Parquet file")
+    assert stderr.startswith(f"radar: {damaged} is not a readable Parquet file")
 
 
 def test_report_needs_no_prefect(tmp_path: Path) -> None:

@@ -234,7 +234,7 @@ def test_no_secret_in_debug_logs_errors_or_files(
     assert leaks(caplog.text) == []
     assert leaks("\n".join(errors)) == []
     for folder in (github.store.root, jira.store.root):
-        for path in folder.iterdir():
+        for path in (p for p in folder.rglob("*") if p.is_file()):
             assert leaks(path.read_bytes().decode("latin-1")) == [], path
 
 

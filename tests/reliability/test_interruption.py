@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 import responses
 
-from core.schemas import GITHUB_TABLES, JIRA_TABLES
+from core.schemas import GITHUB_TABLES, JIRA_TABLES, SCHEMAS
 from core.store import StoreError
 from tests.connectors.github_fake import NOW, Repo, standard_repo
 from tests.connectors.test_jira_sync import FakeJira, Run, dataset
@@ -167,8 +167,8 @@ DAMAGE = {
         "state.json",
         b'{"github": {"acme/churn-model": {"cursor": "yesterday"}}}',
     ),
-    "table cut short": ("pull_requests.parquet", None),
-    "table of the wrong types": ("pull_requests.parquet", b"wrong types"),
+    "table cut short": ("pull_requests", None),
+    "table of the wrong types": ("pull_requests", b"wrong types"),
 }
 
 
@@ -180,7 +180,7 @@ def test_damaged_file_stops_the_sync_naming_the_file_and_the_rebuild(
     run = GithubRun(tmp_path, "graphql")
     run()
     name, content = DAMAGE[damage]
-    path = run.store.root / name
+    path = run.store.part_path(name, REPO) if name in SCHEMAS else run.store.root / name
     if content is None:
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     elif content == b"wrong types":
