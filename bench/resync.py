@@ -38,7 +38,7 @@ from connectors.github import github_client
 from core.schemas import GITHUB_TABLES, PRIMARY_KEYS, SCHEMAS, conform
 from core.state import STATE_FILE, SyncState
 from core.store import Store, atomic_write_bytes, temp_path
-from flows.sync_github import probe_github_repos, sync_github_repo
+from sync.github import probe_github_repos, sync_github_repo
 
 REPOS = 120
 SHARE = 0.01
