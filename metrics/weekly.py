@@ -1,7 +1,8 @@
 """Every team, every report week: the four signals, the checklist, and the metrics.json document.
 
 Each week is one pass over the store as it stood at the week's `as_of` (metrics/asof.py), for
-all teams of the config at once; only the final assembly of each team's summary dict is per team.
+all teams of the config at once; only the final assembly of each team's typed TeamWeek
+(metrics/result.py) is per team.
 """
 
 from __future__ import annotations
