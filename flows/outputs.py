@@ -35,9 +35,6 @@ Tables = Mapping[str, pl.DataFrame | pl.LazyFrame]
 
 HISTORY_WEEKS = 8  # weeks on a team page's sparklines, this one included
 
-# metrics.json key order of SPEC §6, enforced whatever order the metrics build their dicts in.
-TEAM_KEYS = ("team", "team_size", "coding", "reviews", "escalations", "decisions", "checklist")
-
 
 class UnknownTeam(BadInput, ValueError):
     """`--team NAME` names no team of the config."""
@@ -137,22 +134,10 @@ def histories(
 
 
 def metrics_json(week: Week, results: Sequence[TeamWeek]) -> str:
-    """metrics.json text: SPEC key order, UTF-8, and never NaN (a NaN raises instead)."""
+    """metrics.json text (the document in SPEC key order, from each TeamWeek's `to_json`): UTF-8,
+    and never NaN (a NaN raises instead)."""
     document = metrics_document(week, results)
-    teams = [
-        {
-            **{k: entry[k] for k in TEAM_KEYS if k in entry},
-            **{k: v for k, v in entry.items() if k not in TEAM_KEYS},
-        }
-        for entry in document["teams"]
-    ]
-    ordered = {
-        "week": document["week"],
-        "as_of": document["as_of"],
-        "complete": document["complete"],
-        "teams": teams,
-    }
-    return json.dumps(ordered, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def write_week_files(

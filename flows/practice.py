@@ -64,24 +64,23 @@ def read_checkin(tables: Tables, team: str, week: str) -> tuple[dict[str, str], 
 
 def category_week(tw: TeamWeek, category: str) -> dict[str, Any]:
     """One category's weekly numbers for the plan (metrics.plan.CATEGORY_WEEK_SCHEMA)."""
-    numbers = tw.summary["escalations"][category]
+    numbers = tw.escalations.category(category)
     return {
         "week": tw.week.label,
         "monday": tw.week.monday,
-        "active": numbers["active"],
-        "escalation_rate": numbers["escalation_rate"],
-        "manager_involved": numbers["manager_involved"],
+        "active": numbers.active,
+        "escalation_rate": numbers.escalation_rate,
+        "manager_involved": numbers.manager_involved,
     }
 
 
 def measured_lights(tw: TeamWeek) -> dict[str, str]:
     """The measured colours a self-rating is compared with (metrics.selfcheck.COMPARISONS)."""
-    checklist = {entry["item"]: entry for entry in tw.summary.get("checklist", [])}
-    share = tw.summary["reviews"]["manager_review_share"]
-    too_few = bool(checklist.get("reviews", {}).get("too_few"))
+    share = tw.reviews.manager_review_share
+    too_few = tw.light("reviews").too_few
     return {
-        "coding": checklist.get("coding", {}).get("colour", "grey"),
-        "tactical_ownership": checklist.get("tactical_ownership", {}).get("colour", "grey"),
+        "coding": tw.light("coding").colour,
+        "tactical_ownership": tw.light("tactical_ownership").colour,
         # SPEC §5.2's share colour alone (the review light also counts waiting PRs): green < 25 %,
         # yellow < 50 %, red from 50 %; grey with no merged PR or too few to judge.
         "review_share": "grey"
@@ -91,7 +90,7 @@ def measured_lights(tw: TeamWeek) -> dict[str, str]:
         else "yellow"
         if share < 0.5
         else "red",
-        "commit_share": commit_share_colour(tw.extras.get("manager_commit_share"), len(tw.team.members)),
+        "commit_share": commit_share_colour(tw.coding.manager_commit_share, len(tw.team.members)),
     }
 
 

@@ -45,7 +45,7 @@ def trend_message(team_name: str, weeks: Sequence[TeamWeek], html: str) -> Weekl
     team = one_line(team_name) or "(unnamed team)"
     lines = [f"Delegation radar — {team} — weeks {first} to {last}", ""]
     for team_week in weeks:
-        colours = [row["colour"] for row in team_week.summary.get("checklist", [])]
+        colours = list(team_week.colours().values())
         lines.append(f"  {team_week.week.label}: {lights_in_words(colours)}")
     lines += ["", "The trend page is attached and shown in the HTML part of this message."]
     subject = f"Delegation radar — {team} — trend {first} to {last}"

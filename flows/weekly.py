@@ -31,6 +31,7 @@ from flows.outputs import (
 from flows.runners import task_runner
 from flows.source_health import team_problems
 from flows.sync import SyncFailure, run_sync
+from metrics.checklist import CHECKLIST_ITEMS
 from metrics.result import TeamWeek
 from reports.digest import digest_rows, digest_slug, digest_subject, digest_text
 from reports.email import WeeklyMessage, weekly_message
@@ -38,7 +39,6 @@ from reports.mail import digest_mail, team_mail
 from reports.render import PageContext, comparison_page
 from reports.slack import team_blocks
 
-CHECKLIST_ITEMS = ("coding", "reviews", "tactical_ownership", "strategic_involvement", "decisions")
 _LIGHTS = {"green": "🟢 green", "yellow": "🟡 yellow", "red": "🔴 red", "grey": "⚪ grey"}
 
 
@@ -167,8 +167,8 @@ def checklist_markdown(output: WeekOutput) -> str:
         "|" + " --- |" * (len(CHECKLIST_ITEMS) + 2),
     ]
     for team_week in output.team_weeks:
-        colours = {row["item"]: row["colour"] for row in team_week.summary.get("checklist", [])}
-        cells = [_LIGHTS.get(colours.get(item, "grey"), "⚪ grey") for item in CHECKLIST_ITEMS]
+        colours = team_week.colours()
+        cells = [_LIGHTS[colours[item]] for item in CHECKLIST_ITEMS]
         name = _markdown_cell(team_week.team.name)
         page = output.pages[team_week.team.name]
         lines.append(f"| {name} | " + " | ".join(cells) + f" | [{page.name}]({page.as_uri()}) |")

@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from core.config import Config
+from metrics.result import ChecklistLight, Coding, Decisions, Escalations, Reviews
 
-ITEMS = ("coding", "reviews", "tactical_ownership", "strategic_involvement", "decisions")
+# The five lights, in the order every page, message and metrics.json lists them.
+CHECKLIST_ITEMS = ("coding", "reviews", "tactical_ownership", "strategic_involvement", "decisions")
 
 NEXT_STEPS: dict[str, dict[str, str]] = {
     "coding": {
@@ -71,34 +71,35 @@ def too_few(count: int, min_sample: int) -> bool:
     return 0 < count < min_sample
 
 
-def checklist(summary: dict[str, Any], config: Config, merged_prs: int) -> list[dict[str, Any]]:
-    """The five lights in order, from a team summary's signals; `merged_prs` is the review
-    share's denominator (team PRs merged in the week, not by the manager)."""
+def checklist(
+    coding: Coding, reviews: Reviews, escalations: Escalations, decisions: Decisions, config: Config
+) -> tuple[ChecklistLight, ...]:
+    """The five lights in order, from a team week's signals."""
     min_sample = config.thresholds.min_sample
-    strategic = summary["escalations"]["strategic"]
-    tactical = summary["escalations"]["tactical"]
+    strategic, tactical = escalations.strategic, escalations.tactical
     colours = {
-        "coding": summary["coding"]["colour"],
-        "reviews": summary["reviews"]["colour"],
+        "coding": coding.colour,
+        "reviews": reviews.colour,
         "tactical_ownership": tactical_colour(
-            tactical["escalation_rate"],
+            tactical.escalation_rate,
             config.thresholds.tactical_escalation_rate,
-            tactical["active"],
+            tactical.active,
             min_sample,
         ),
-        "strategic_involvement": strategic_colour(strategic["active"], strategic["manager_involved"]),
-        "decisions": summary["decisions"]["colour"],
+        "strategic_involvement": strategic_colour(strategic.active, strategic.manager_involved),
+        "decisions": decisions.colour,
     }
     few = {
-        "reviews": too_few(merged_prs, min_sample),
-        "tactical_ownership": too_few(tactical["active"], min_sample),
+        # the review share's denominator: team PRs merged in the week, not by the manager
+        "reviews": too_few(reviews.merged, min_sample),
+        "tactical_ownership": too_few(tactical.active, min_sample),
     }
-    return [
-        {
-            "item": item,
-            "colour": colours[item],
-            "next_step": NEXT_STEPS[item].get(colours[item]),
-            "too_few": few.get(item, False),
-        }
-        for item in ITEMS
-    ]
+    return tuple(
+        ChecklistLight(
+            item=item,
+            colour=colours[item],
+            next_step=NEXT_STEPS[item].get(colours[item]),
+            too_few=few.get(item, False),
+        )
+        for item in CHECKLIST_ITEMS
+    )

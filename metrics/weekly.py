@@ -1,13 +1,13 @@
 """Every team, every report week: the four signals, the checklist, and the metrics.json document.
 
 Each week is one pass over the store as it stood at the week's `as_of` (metrics/asof.py), for
-all teams of the config at once; only the final assembly of each team's summary dict is per team.
+all teams of the config at once; only the final assembly of each team's typed TeamWeek
+(metrics/result.py) is per team.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC
 from typing import Any
 
 import polars as pl
@@ -19,7 +19,19 @@ from metrics.checklist import checklist
 from metrics.coding import SESSION_SCHEMA, coding_by_week, coding_colour, coding_sessions
 from metrics.decisions import PENDING_SCHEMA, decision_colour, decision_requests, decisions_by_week
 from metrics.escalations import CATEGORIES, escalations, escalations_by_week, manager_actions
-from metrics.result import TeamWeek
+from metrics.result import (
+    CategoryDecisions,
+    CategoryEscalations,
+    Coding,
+    Decisions,
+    EscalationItem,
+    Escalations,
+    PendingRequest,
+    Reviews,
+    TeamWeek,
+    WaitingPR,
+    iso_time,
+)
 from metrics.reviews import (
     WAITING_SCHEMA,
     first_reviews,
@@ -212,7 +224,7 @@ def compute_week(tables: Tables, config: Config, week: Week) -> list[TeamWeek]:
             "count"
         ]
     item_lists = _lists(
-        items.with_columns(at=_iso("at")),
+        items,
         ["team", "week", "category"],
         ["key", "at", "kind", "by", "reasons"],
     )
@@ -260,110 +272,120 @@ def compute_week(tables: Tables, config: Config, week: Week) -> list[TeamWeek]:
     for team in teams:
         key = (team.name, week.label)
         code, review = coding[key], reviews[key]
-        waits = waiting_lists.get(key, [])
-        oldest = max((w["age_hours"] for w in waits), default=None)
-        escalation_summary: dict[str, Any] = {}
-        decision_summary: dict[str, Any] = {}
+        waits = tuple(
+            WaitingPR(repo=w["repo"], number=w["number"], age_hours=w["age_hours"])
+            for w in waiting_lists.get(key, [])
+        )
+        oldest = max((w.age_hours for w in waits), default=None)
         longest: list[float] = []
         if key in pending_oldest:
             longest.append(pending_oldest[key]["oldest"])
+        escalated_by_category: dict[str, CategoryEscalations] = {}
+        decided_by_category: dict[str, CategoryDecisions] = {}
         for category in CATEGORIES:
             row = escalated[(*key, category)]
-            escalation_summary[category] = {
-                "active": row["active"],
-                "escalated": row["escalated"],
-                "escalation_rate": row["escalation_rate"],
-                "manager_involved": row["manager_involved"],
-                "reasons": reason_counts.get((*key, category), {}),
-                "items": item_lists.get((*key, category), []),
-            }
+            escalated_by_category[category] = CategoryEscalations(
+                active=row["active"],
+                escalated=row["escalated"],
+                escalation_rate=row["escalation_rate"],
+                manager_involved=row["manager_involved"],
+                reasons=reason_counts.get((*key, category), {}),
+                items=tuple(
+                    EscalationItem(
+                        key=i["key"], at=i["at"], kind=i["kind"], by=i["by"], reasons=tuple(i["reasons"])
+                    )
+                    for i in item_lists.get((*key, category), [])
+                ),
+            )
             made = decisions[(*key, category)]
             if made["longest_answered"] is not None:
                 longest.append(made["longest_answered"])
             stale_row = stale_summary.get((*key, category))
-            decision_summary[category] = {
-                "requested": made["requested"],
-                "answered": made["answered"],
-                "median_hours": made["median_hours"],
-                "p90_hours": made["p90_hours"],
-                "pending": pending_lists.get((*key, category), []),
-                "stale": {
-                    "count": stale_row["count"] if stale_row else 0,
-                    "oldest_age_hours": stale_row["oldest_age_hours"] if stale_row else None,
-                },
-            }
-        escalation_summary["strategic_without_manager"] = unattended_keys.get(key, [])
-        decision_summary["colour"] = decision_colour(max(longest) if longest else None, config)
-        summary: dict[str, Any] = {
-            "team": team.name,
-            "team_size": len(team.members),
-            "coding": {
-                "hours": code["hours"],
-                "share": code["share"],
-                "target": code["target"],
-                "colour": coding_colour(code["share"], code["reports"]),
-                "reports": code["reports"],
-                "expected_hours": code["expected_hours"],
-            },
-            "reviews": {
-                "manager_review_share": review["manager_review_share"],
-                "manager_pickup_hours": review["manager_pickup_hours"],
-                "team_pickup_hours": review["team_pickup_hours"],
-                "waiting_on_manager": waits,
-                "top_reviewer_share": review["top_reviewer_share"],
-                "colour": worst(
-                    share_colour(review["manager_review_share"], review["merged"], thresholds.min_sample),
-                    waiting_colour(oldest),
+            decided_by_category[category] = CategoryDecisions(
+                requested=made["requested"],
+                answered=made["answered"],
+                median_hours=made["median_hours"],
+                p90_hours=made["p90_hours"],
+                pending=tuple(
+                    PendingRequest(key=p["key"], age_hours=p["age_hours"])
+                    for p in pending_lists.get((*key, category), [])
                 ),
-            },
-            "escalations": escalation_summary,
-            "decisions": decision_summary,
-        }
-        summary["checklist"] = checklist(summary, config, review["merged"])
+                stale_count=stale_row["count"] if stale_row else 0,
+                stale_oldest_age_hours=stale_row["oldest_age_hours"] if stale_row else None,
+            )
+        coding_result = Coding(
+            hours=code["hours"],
+            share=code["share"],
+            target=code["target"],
+            colour=coding_colour(code["share"], code["reports"]),
+            reports=code["reports"],
+            expected_hours=code["expected_hours"],
+            sessions=session_parts.get(key, empty["sessions"]),
+            manager_merged_pr_share=code["manager_merged_pr_share"],
+            manager_commit_share=code["manager_commit_share"],
+            managed_teams=len(config.managed_teams(team.manager)),
+        )
+        review_result = Reviews(
+            manager_review_share=review["manager_review_share"],
+            manager_pickup_hours=review["manager_pickup_hours"],
+            team_pickup_hours=review["team_pickup_hours"],
+            waiting_on_manager=waits,
+            top_reviewer_share=review["top_reviewer_share"],
+            colour=worst(
+                share_colour(review["manager_review_share"], review["merged"], thresholds.min_sample),
+                waiting_colour(oldest),
+            ),
+            merged=review["merged"],
+            waiting=waiting.get(key, empty["waiting"]),
+        )
+        escalation_result = Escalations(
+            strategic=escalated_by_category["strategic"],
+            implementation=escalated_by_category["implementation"],
+            tactical=escalated_by_category["tactical"],
+            strategic_without_manager=tuple(unattended_keys.get(key, [])),
+            issues=named.get(key, empty["issues"]),
+        )
+        decision_result = Decisions(
+            strategic=decided_by_category["strategic"],
+            implementation=decided_by_category["implementation"],
+            tactical=decided_by_category["tactical"],
+            colour=decision_colour(max(longest) if longest else None, config),
+            pending=pending.get(key, empty["pending"]),
+            stale=stale.get(key, empty["pending"]),
+            answered=answered.get(key, empty["answered"]),
+        )
         result.append(
             TeamWeek(
                 team=team,
                 manager=config.person(team.manager),
                 week=week,
-                summary=summary,
-                sessions=session_parts.get(key, empty["sessions"]),
-                waiting=waiting.get(key, empty["waiting"]),
-                pending=pending.get(key, empty["pending"]),
+                team_size=len(team.members),
+                coding=coding_result,
+                reviews=review_result,
+                escalations=escalation_result,
+                decisions=decision_result,
+                checklist=checklist(coding_result, review_result, escalation_result, decision_result, config),
                 unmapped=unmapped.get(key, empty["unmapped"]),
-                stale=stale.get(key, empty["pending"]),
-                answered=answered.get(key, empty["answered"]),
-                issues=named.get(key, empty["issues"]),
-                extras={
-                    "manager_merged_pr_share": code["manager_merged_pr_share"],
-                    "manager_commit_share": code["manager_commit_share"],
-                    "flags": flags(summary, config),
-                    "managed_teams": len(config.managed_teams(team.manager)),
-                },
+                flags=flags(escalation_result, config),
             )
         )
     return result
 
 
-def _iso(column: str) -> pl.Expr:
-    """A UTC time as ISO 8601 text with a Z, as metrics.json writes times."""
-    return pl.col(column).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def flags(summary: dict[str, Any], config: Config) -> list[str]:
+def flags(escalations: Escalations, config: Config) -> tuple[str, ...]:
     """The warnings of SPEC §5.3 in words."""
-    escalation = summary["escalations"]
     thresholds = config.thresholds
     found = []
-    tactical = escalation["tactical"]["escalation_rate"]
+    tactical = escalations.tactical.escalation_rate
     if tactical is not None and tactical > thresholds.tactical_escalation_rate:
         found.append("team is not owning tactical decisions")
-    implementation = escalation["implementation"]["escalation_rate"]
+    implementation = escalations.implementation.escalation_rate
     if implementation is not None and implementation > thresholds.implementation_escalation_rate:
         found.append("implementation decisions keep coming back to you")
-    strategic = escalation["strategic"]
-    if strategic["active"] and strategic["manager_involved"] == 0:
+    strategic = escalations.strategic
+    if strategic.active and strategic.manager_involved == 0:
         found.append("strategic work without you")
-    return found
+    return tuple(found)
 
 
 def team_weeks(
@@ -377,7 +399,7 @@ def metrics_document(week: Week, results: Sequence[TeamWeek]) -> dict[str, Any]:
     """The metrics.json document of SPEC §6: {"week", "as_of", "complete", "teams": [...]}."""
     return {
         "week": week.label,
-        "as_of": week.cutoff.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "as_of": iso_time(week.cutoff),
         "complete": week.complete,
-        "teams": [r.summary for r in results],
+        "teams": [r.to_json() for r in results],
     }

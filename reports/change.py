@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from metrics.checklist import CHECKLIST_ITEMS
 from metrics.result import TeamWeek
+from metrics.scope import COLOUR_RANK
 
 WORSE, BETTER, SAME, UNJUDGED = "worse", "better", "same", "not judged"
-ITEMS = ("coding", "reviews", "tactical_ownership", "strategic_involvement", "decisions")
 SHORT = {
     "coding": "coding",
     "reviews": "reviews",
@@ -20,27 +21,21 @@ SHORT = {
     "strategic_involvement": "strategic",
     "decisions": "decisions",
 }
-_SEVERITY = {"grey": 0, "green": 1, "yellow": 2, "red": 3}
 _FLAGGED = ("red", "yellow")
 
 
 def colours_of(tw: TeamWeek) -> dict[str, str]:
-    """The five checklist colours of a week (a missing or unknown one is grey)."""
-    found = {
-        str(entry.get("item")): entry.get("colour")
-        for entry in tw.summary.get("checklist") or []
-        if isinstance(entry, Mapping)
-    }
-    return {item: c if (c := found.get(item)) in _SEVERITY else "grey" for item in ITEMS}
+    """The five checklist colours of a week, in checklist order."""
+    return tw.colours()
 
 
 def change(now: str, before: str | None) -> str:
     """How a light moved since last week: worse, better, same, or not judged (grey either week)."""
     if before is None or now == "grey" or before == "grey":
         return UNJUDGED
-    if _SEVERITY[now] > _SEVERITY[before]:
+    if COLOUR_RANK[now] > COLOUR_RANK[before]:
         return WORSE
-    if _SEVERITY[now] < _SEVERITY[before]:
+    if COLOUR_RANK[now] < COLOUR_RANK[before]:
         return BETTER
     return SAME
 
@@ -77,7 +72,7 @@ def light_changes(history: Sequence[TeamWeek]) -> list[dict[str, Any]]:
     now = weeks[-1]
     before = weeks[-2] if len(weeks) > 1 else {}
     result = []
-    for item in ITEMS:
+    for item in CHECKLIST_ITEMS:
         run = light_streak([w[item] for w in weeks])
         result.append(
             {

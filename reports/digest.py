@@ -9,33 +9,23 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from metrics.result import TeamWeek
+from metrics.scope import COLOUR_RANK, worst
+from reports.change import colours_of
 from reports.email import SUBJECT_PREFIX, one_line
-from reports.health import checklist_of, incomplete_reasons
+from reports.health import incomplete_reasons
 from reports.mail import DEFINITIONS
-from reports.render import (
-    CHECKLIST_ITEMS,
-    CHECKLIST_SHORT,
-    SEVERITY,
-    checklist_lights,
-    lights_in_words,
-    worst,
-)
+from reports.render import CHECKLIST_SHORT, checklist_lights, lights_in_words
 
 WORSE, BETTER, SAME, UNJUDGED = "worse", "better", "same", "not judged"
-
-
-def _colours(tw: TeamWeek) -> dict[str, str]:
-    lights = checklist_lights({"checklist": checklist_of(tw)})[: len(CHECKLIST_ITEMS)]
-    return {light["item"]: light["colour"] for light in lights}
 
 
 def change(now: str, before: str | None) -> str:
     """How a light moved since last week: worse, better, same, or not judged (grey either week)."""
     if before is None or now == "grey" or before == "grey":
         return UNJUDGED
-    if SEVERITY[now] > SEVERITY[before]:
+    if COLOUR_RANK[now] > COLOUR_RANK[before]:
         return WORSE
-    if SEVERITY[now] < SEVERITY[before]:
+    if COLOUR_RANK[now] < COLOUR_RANK[before]:
         return BETTER
     return SAME
 
@@ -45,7 +35,7 @@ def streak(history: Sequence[TeamWeek]) -> int:
     a red or yellow light."""
     count = 0
     for tw in reversed(history):
-        if worst(list(_colours(tw).values())) not in ("red", "yellow"):
+        if worst(*colours_of(tw).values()) not in ("red", "yellow"):
             break
         count += 1
     return count
@@ -65,9 +55,9 @@ def digest_rows(histories: Mapping[str, Sequence[TeamWeek]]) -> list[dict[str, A
     rows = []
     for history in histories.values():
         current = history[-1]
-        before = _colours(history[-2]) if len(history) > 1 else {}
+        before = colours_of(history[-2]) if len(history) > 1 else {}
         lights = []
-        for light in checklist_lights({"checklist": checklist_of(current)})[: len(CHECKLIST_ITEMS)]:
+        for light in checklist_lights(current.checklist):
             was = before.get(light["item"])
             lights.append({**light, "was": was, "change": change(light["colour"], was)})
         weeks = streak(history)

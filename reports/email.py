@@ -12,13 +12,7 @@ from metrics.result import TeamWeek
 from reports.change import light_changes, subject_lights
 from reports.health import incomplete_reasons
 from reports.mail import DEFINITIONS, InlineImage, MailBody
-from reports.render import (
-    CATEGORIES,
-    CHECKLIST_TITLES,
-    checklist_lights,
-    lights_in_words,
-    link_or_none,
-)
+from reports.render import CHECKLIST_TITLES, checklist_lights, lights_in_words, link_or_none
 
 SUBJECT_PREFIX = "Delegation radar"
 _SPACES = re.compile(r"\s+")
@@ -75,19 +69,17 @@ def weekly_text(team_week: TeamWeek, allowed_hosts: Collection[str] = ()) -> str
 
     Links are included only for URLs on `allowed_hosts` (the configured GitHub and Jira hosts).
     """
-    summary = team_week.summary
-    coding = summary.get("coding") or {}
-    reviews = summary.get("reviews") or {}
+    coding, reviews = team_week.coding, team_week.reviews
     incomplete = incomplete_reasons(team_week)
     lines = [
         f"Delegation radar — {one_line(team_week.team.name)} — week {team_week.week.label}",
-        f"Manager: {one_line(team_week.manager.display_name)} · team size {summary.get('team_size')}",
+        f"Manager: {one_line(team_week.manager.display_name)} · team size {team_week.team_size}",
         f"{team_week.week.monday:%a %d %b %Y} – {team_week.week.local_sunday:%a %d %b %Y}",
         "",
         *(["Data incomplete: " + one_line("; ".join(incomplete)), ""] if incomplete else []),
         "Friday checklist",
     ]
-    for light in checklist_lights(summary):
+    for light in checklist_lights(team_week.checklist):
         lines.append(f"  [{light['word']}] {light['title']}")
         if light["next_step"]:
             lines.append(f"      Next step: {one_line(light['next_step'])}")
@@ -95,13 +87,13 @@ def weekly_text(team_week: TeamWeek, allowed_hosts: Collection[str] = ()) -> str
             lines.append(f"      Not judged: {one_line(light['reason'])}")
     lines += [
         "",
-        f"Coding share: {_number(coding.get('share'), '%')} ({_number(coding.get('hours'), 'h')}), "
-        f"target below {_number(coding.get('target'), '%')}",
-        f"Your review share: {_number(reviews.get('manager_review_share'), '%')}; "
-        f"pickup: you {_number(reviews.get('manager_pickup_hours'), 'h')}, "
-        f"team {_number(reviews.get('team_pickup_hours'), 'h')}",
+        f"Coding share: {_number(coding.share, '%')} ({_number(coding.hours, 'h')}), "
+        f"target below {_number(coding.target, '%')}",
+        f"Your review share: {_number(reviews.manager_review_share, '%')}; "
+        f"pickup: you {_number(reviews.manager_pickup_hours, 'h')}, "
+        f"team {_number(reviews.team_pickup_hours, 'h')}",
     ]
-    waiting = team_week.waiting.to_dicts() if team_week.waiting.height else []
+    waiting = team_week.reviews.waiting.to_dicts()
     if waiting:
         lines += ["", "Pull requests waiting on your review"]
         for row in waiting:
@@ -110,14 +102,13 @@ def weekly_text(team_week: TeamWeek, allowed_hosts: Collection[str] = ()) -> str
                 f"  {one_line(row.get('repo'))}#{row.get('number')} {one_line(row.get('title'))} "
                 f"— waiting {_number(row.get('age_hours'), 'h')}" + (f" <{link}>" if link else "")
             )
-    pending = team_week.pending.to_dicts() if team_week.pending.height else []
+    pending = team_week.decisions.pending.to_dicts()
     if pending:
         lines += ["", "Decisions waiting on you"]
         for row in pending:
             link = link_or_none(row.get("url"), allowed_hosts)
-            category = row.get("category") if row.get("category") in CATEGORIES else "other"
             lines.append(
-                f"  {one_line(row.get('key'))} ({category}) {one_line(row.get('summary'))} "
+                f"  {one_line(row['key'])} ({row['category']}) {one_line(row['summary'])} "
                 f"— waiting {_number(row.get('age_hours'), 'h')}" + (f" <{link}>" if link else "")
             )
     lines += ["", "How the numbers are computed"]

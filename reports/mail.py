@@ -17,26 +17,24 @@ from typing import Any
 import css_inline
 import resvg_py
 
+from metrics.checklist import CHECKLIST_ITEMS
 from metrics.result import TeamWeek
+from metrics.scope import worst
 from reports import charts
 from reports.health import incomplete_reasons
 from reports.render import (
-    CHECKLIST_ITEMS,
     CHECKLIST_SHORT,
     LIGHTS,
     PageContext,
-    _categories,
     _coding_history,
-    _float,
-    _pending,
-    _section,
-    _waiting,
+    category_rows,
     chart_svg,
     checklist_lights,
     environment,
     lights_in_words,
+    pending_rows,
+    waiting_rows,
     week_line,
-    worst,
 )
 
 MAIL_WIDTH = 640
@@ -104,10 +102,9 @@ def team_mail(
     tw: TeamWeek, history: Sequence[TeamWeek], context: PageContext, attachment_name: str
 ) -> MailBody:
     """One team's week as mail HTML plus its chart images."""
-    summary = tw.summary
-    coding, reviews = _section(summary, "coding"), _section(summary, "reviews")
+    coding, reviews = tw.coding, tw.reviews
     hosts = context.allowed_hosts
-    share, target = _float(coding.get("share")), _float(coding.get("target"))
+    share, target = coding.share, coding.target
     scope = f"{tw.team.name}/{tw.week.label}"
     bullet = _image("coding-share", charts.bullet_chart(share, target), scope)
     values = _coding_history(history, tw)
@@ -115,16 +112,13 @@ def team_mail(
     pickup = _image(
         "review-pickup",
         charts.compare_bars(
-            [
-                ("You", _float(reviews.get("manager_pickup_hours"))),
-                ("The team", _float(reviews.get("team_pickup_hours"))),
-            ],
+            [("You", reviews.manager_pickup_hours), ("The team", reviews.team_pickup_hours)],
             "h",
             "Median hours from review request to first review",
         ),
         scope,
     )
-    lights = [{**light, **_light(light["colour"])} for light in checklist_lights(summary)]
+    lights = [{**light, **_light(light["colour"])} for light in checklist_lights(tw.checklist)]
     view = {
         "title": f"{tw.team.name} — week {tw.week.label}",
         "width": MAIL_WIDTH,
@@ -133,19 +127,16 @@ def team_mail(
         "zone": context.zone,
         "timezone": context.timezone,
         "manager": tw.manager.display_name,
-        "team_size": summary.get("team_size", len(tw.team.members)),
+        "team_size": tw.team_size,
         "checklist": lights,
-        "in_words": lights_in_words([light["colour"] for light in lights[: len(CHECKLIST_ITEMS)]]),
+        "in_words": lights_in_words([light["colour"] for light in lights]),
         "incomplete": incomplete_reasons(tw),
-        "coding": {"hours": _float(coding.get("hours")), "share": share, "target": target},
-        "reviews": {
-            "share": _float(reviews.get("manager_review_share")),
-            "top_reviewer": _float(reviews.get("top_reviewer_share")),
-        },
+        "coding": {"hours": coding.hours, "share": share, "target": target},
+        "reviews": {"share": reviews.manager_review_share, "top_reviewer": reviews.top_reviewer_share},
         "charts": {"bullet": bullet, "spark": spark, "pickup": pickup},
-        "waiting": _waiting(tw, hosts),
-        "pending": _pending(tw, hosts),
-        "categories": _categories(summary),
+        "waiting": waiting_rows(reviews, hosts),
+        "pending": pending_rows(tw, hosts),
+        "categories": category_rows(tw),
         "definitions": DEFINITIONS,
         "attachment": attachment_name,
         "generated_at": context.generated_at,
@@ -174,7 +165,7 @@ def digest_mail(
             {
                 **row,
                 "lights": [{**light, **_light(light["colour"])} for light in row["lights"]],
-                "overall": _light(worst([light["colour"] for light in row["lights"]])),
+                "overall": _light(worst(*(light["colour"] for light in row["lights"]))),
             }
             for row in rows
         ],

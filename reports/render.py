@@ -24,15 +24,15 @@ from jinja2.runtime import Context
 
 from core.config import Config, zone_for
 from core.weeks import Week
-from metrics.result import TeamWeek
+from metrics.checklist import CHECKLIST_ITEMS
+from metrics.escalations import CATEGORIES
+from metrics.result import ChecklistLight, Reviews, TeamWeek
+from metrics.scope import COLOUR_RANK, worst
 from reports import charts
 from reports.change import change_text, colours_of, light_changes, streak, streak_text
 from reports.practice import TeamPractice, practice_trend_view, practice_view
 from reports.reasons import UNSPECIFIED, reason_of
 
-CATEGORIES = ("strategic", "implementation", "tactical")
-COLOURS = ("green", "yellow", "red", "grey")
-SEVERITY = {"grey": 0, "green": 1, "yellow": 2, "red": 3}
 # Icon and word beside every colour, so no light depends on seeing colour.
 LIGHTS = {
     "green": ("✓", "Green"),
@@ -40,7 +40,6 @@ LIGHTS = {
     "red": ("✕", "Red"),
     "grey": ("○", "No data"),
 }
-CHECKLIST_ITEMS = ("coding", "reviews", "tactical_ownership", "strategic_involvement", "decisions")
 CHECKLIST_TITLES = {
     "coding": "Coding share within the target",
     "reviews": "Reviews not waiting on you",
@@ -54,27 +53,6 @@ CHECKLIST_SHORT = {
     "tactical_ownership": "Tactical",
     "strategic_involvement": "Strategic",
     "decisions": "Decisions",
-}
-# Our own next steps, used when a checklist entry carries none.
-NEXT_STEPS = {
-    ("coding", "red"): "Hand your next coding task to someone on the team and pair with them for an "
-    "hour instead of writing it yourself.",
-    ("coding", "yellow"): "Pick one coding task for next week that a team member could own, and hand it "
-    "over with the context they need.",
-    ("reviews", "red"): "Clear the pull requests waiting on you today, then name a second reviewer for "
-    "each repo so merges stop waiting for you.",
-    ("reviews", "yellow"): "Let a team member take the first review; add yourself only where your "
-    "context is really needed.",
-    ("tactical_ownership", "red"): "Walk through this week's tactical escalations with the team and agree "
-    "who decides each kind of question without you.",
-    ("tactical_ownership", "yellow"): "Pick the tactical question that reached you most often and write "
-    "down who on the team owns it.",
-    ("strategic_involvement", "red"): "Block time next week for the strategic issues you have not touched "
-    "and leave your view on each.",
-    ("strategic_involvement", "yellow"): "Check in on the strategic issues you missed this week.",
-    ("decisions", "red"): "Answer the oldest pending decisions first, or hand each one to a named person "
-    "with a deadline.",
-    ("decisions", "yellow"): "Set a short daily slot to answer decision requests before they pile up.",
 }
 CATEGORY_TITLES = {
     "strategic": "Strategic",
@@ -251,24 +229,6 @@ def chart_svg(chart: charts.Chart) -> str:
 # ---------------------------------------------------------------- page views
 
 
-def _section(summary: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    value = summary.get(key)
-    return value if isinstance(value, Mapping) else {}
-
-
-def _colour(value: object) -> str:
-    return value if isinstance(value, str) and value in COLOURS else "grey"
-
-
-def _float(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def worst(colours: Sequence[str]) -> str:
-    """The worse of several colours: red > yellow > green > grey (SPEC §5)."""
-    return max((_colour(c) for c in colours), key=SEVERITY.__getitem__, default="grey")
-
-
 def lights_in_words(colours: Collection[str]) -> str:
     """`2 red, 1 yellow`; `all green` with nothing to act on; `no data` when every light is grey."""
     colours = list(colours)
@@ -280,99 +240,67 @@ def lights_in_words(colours: Collection[str]) -> str:
     return "no data"
 
 
-def checklist_lights(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The five lights in SPEC order (a missing one is grey), then any others the metrics add."""
-    entries = [e for e in summary.get("checklist") or [] if isinstance(e, Mapping)]
-    by_item = {str(e.get("item")): e for e in entries}
-    names = list(CHECKLIST_ITEMS) + [
-        str(e.get("item")) for e in entries if e.get("item") not in CHECKLIST_ITEMS
-    ]
+def checklist_lights(checklist: Sequence[ChecklistLight]) -> list[dict[str, Any]]:
+    """The lights as every page and message shows them: title, icon and word beside the colour,
+    the next step only on a red or yellow light, the reason only on a grey one."""
     lights = []
-    for item in names:
-        entry = by_item.get(item, {})
-        colour = _colour(entry.get("colour"))
-        step = entry.get("next_step") if isinstance(entry.get("next_step"), str) else None
-        if colour in ("red", "yellow"):
-            step = (step or "").strip() or NEXT_STEPS.get((item, colour)) or "Look at this section below."
-        else:
-            step = None
-        icon, word = LIGHTS[colour]
-        reason = entry.get("reason") if colour == "grey" and isinstance(entry.get("reason"), str) else None
+    for light in checklist:
+        icon, word = LIGHTS[light.colour]
         lights.append(
             {
-                "item": item,
-                "title": CHECKLIST_TITLES.get(item, item.replace("_", " ").capitalize()),
-                "colour": colour,
+                "item": light.item,
+                "title": CHECKLIST_TITLES[light.item],
+                "colour": light.colour,
                 "icon": icon,
                 "word": word,
-                "rank": 3 - SEVERITY[colour],
-                "next_step": step,
-                "reason": reason,
+                "rank": 3 - COLOUR_RANK[light.colour],
+                "next_step": light.next_step if light.colour in ("red", "yellow") else None,
+                "reason": light.reason if light.colour == "grey" else None,
             }
         )
     return lights
 
 
-def _rows(frame: pl.DataFrame | None, columns: Sequence[str]) -> list[dict[str, Any]]:
-    """A frame's rows as dicts with every expected column (None where the frame lacks it)."""
-    if frame is None or frame.height == 0:
-        return []
-    return [{c: row.get(c) for c in columns} for row in frame.to_dicts()]
+def _rows(frame: pl.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
+    """An evidence frame's rows as dicts of `columns`."""
+    return frame.select(columns).to_dicts() if frame.height else []
 
 
-def _waiting(tw: TeamWeek, hosts: Collection[str]) -> list[dict[str, Any]]:
-    rows = _rows(tw.waiting, ("repo", "number", "title", "url", "requested_at", "age_hours"))
-    if not rows:
-        listed = _section(tw.summary, "reviews").get("waiting_on_manager") or []
-        rows = [
-            {"repo": w.get("repo"), "number": w.get("number"), "title": None, "url": None,
-             "requested_at": None, "age_hours": w.get("age_hours")}
-            for w in listed if isinstance(w, Mapping)
-        ]  # fmt: skip
+def waiting_rows(reviews: Reviews, hosts: Collection[str]) -> list[dict[str, Any]]:
+    """The pull requests waiting on the manager, oldest first, each with its safe link."""
+    rows = _rows(reviews.waiting, ("repo", "number", "title", "url", "requested_at", "age_hours"))
     for row in rows:
         row["link"] = link_or_none(row["url"], hosts)
-    return sorted(rows, key=lambda r: -(_float(r["age_hours"]) or 0.0))
+    return sorted(rows, key=lambda r: -r["age_hours"])
 
 
-def _pending(tw: TeamWeek, hosts: Collection[str]) -> list[dict[str, Any]]:
-    rows = _rows(tw.pending, ("key", "summary", "url", "category", "requested_at", "age_hours"))
-    if not rows:
-        decisions = _section(tw.summary, "decisions")
-        for category in CATEGORIES:
-            for p in _section(decisions, category).get("pending") or []:
-                if isinstance(p, Mapping):
-                    rows.append(
-                        {"key": p.get("key"), "summary": None, "url": None, "category": category,
-                         "requested_at": None, "age_hours": p.get("age_hours")}
-                    )  # fmt: skip
+def pending_rows(tw: TeamWeek, hosts: Collection[str]) -> list[dict[str, Any]]:
+    """The decisions waiting on the manager (stale ones aside), oldest first, with safe links."""
+    rows = _rows(tw.decisions.pending, ("key", "summary", "url", "category", "requested_at", "age_hours"))
     for row in rows:
         row["link"] = link_or_none(row["url"], hosts)
-        row["category"] = row["category"] if row["category"] in CATEGORIES else None
-    return sorted(rows, key=lambda r: -(_float(r["age_hours"]) or 0.0))
+    return sorted(rows, key=lambda r: -r["age_hours"])
 
 
-def _categories(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
-    escalations, decisions = _section(summary, "escalations"), _section(summary, "decisions")
+def category_rows(tw: TeamWeek) -> list[dict[str, Any]]:
+    """Per delegation category: its escalations (reasons most frequent first) and decisions."""
     result = []
     for category in CATEGORIES:
-        esc, dec = _section(escalations, category), _section(decisions, category)
-        reasons = esc.get("reasons")
-        if not isinstance(reasons, Mapping):
-            reasons = {}
+        esc, dec = tw.escalations.category(category), tw.decisions.category(category)
         result.append(
             {
                 "category": category,
                 "title": CATEGORY_TITLES[category],
-                "active": esc.get("active"),
-                "escalated": esc.get("escalated"),
-                "rate": _float(esc.get("escalation_rate")),
-                "manager_involved": esc.get("manager_involved"),
-                "reasons": sorted(reasons.items(), key=lambda kv: (-(kv[1] or 0), str(kv[0]))),
-                "requested": dec.get("requested"),
-                "answered": dec.get("answered"),
-                "median": _float(dec.get("median_hours")),
-                "p90": _float(dec.get("p90_hours")),
-                "pending": len(dec.get("pending") or []),
+                "active": esc.active,
+                "escalated": esc.escalated,
+                "rate": esc.escalation_rate,
+                "manager_involved": esc.manager_involved,
+                "reasons": sorted(esc.reasons.items(), key=lambda kv: (-kv[1], kv[0])),
+                "requested": dec.requested,
+                "answered": dec.answered,
+                "median": dec.median_hours,
+                "p90": dec.p90_hours,
+                "pending": len(dec.pending),
             }
         )
     return result
@@ -386,70 +314,47 @@ def bounded(rows: Sequence[Mapping[str, Any]], limit: int = LIST_LIMIT) -> dict[
     return {"rows": list(rows[:limit]), "more": max(len(rows) - limit, 0), "total": len(rows)}
 
 
-def _instant(value: object) -> datetime | None:
-    """A metrics.json time (`2026-11-16T08:06:00Z`) or a datetime as an aware UTC datetime."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo("UTC"))
-    return None
-
-
 def _issue_details(tw: TeamWeek) -> dict[str, dict[str, Any]]:
     """Issue key -> summary, url, category, from every evidence frame that names issues."""
     details: dict[str, dict[str, Any]] = {}
-    for frame in (tw.issues, tw.answered, tw.stale, tw.pending):
+    frames = (tw.escalations.issues, tw.decisions.answered, tw.decisions.stale, tw.decisions.pending)
+    for frame in frames:
         for row in _rows(frame, ("key", "summary", "url", "category")):
-            if row["key"] is not None:
-                details.setdefault(str(row["key"]), row)
+            details.setdefault(row["key"], row)
     return details
 
 
-def _issue(key: object, details: Mapping[str, Mapping[str, Any]], hosts: Collection[str]) -> dict[str, Any]:
-    found = details.get(str(key), {})
-    category = found.get("category")
+def _issue(key: str, details: Mapping[str, Mapping[str, Any]], hosts: Collection[str]) -> dict[str, Any]:
+    """An issue as the page names it: key, summary and link when an evidence frame has them."""
+    found = details.get(key, {})
     return {
-        "key": str(key),
+        "key": key,
         "summary": found.get("summary"),
         "link": link_or_none(found.get("url"), hosts),
-        "category": category if category in CATEGORIES else None,
+        "category": found.get("category"),
     }
-
-
-def _reason_names(value: object) -> list[str]:
-    names = [str(r) for r in value if r] if isinstance(value, list | tuple) else []
-    return names or [UNSPECIFIED]
 
 
 def escalation_items(tw: TeamWeek, hosts: Collection[str]) -> list[dict[str, Any]]:
     """Each escalation of the week, oldest first: the issue, its category, how it reached you
     (in words), by whom, when, and its reasons in plain words."""
     details = _issue_details(tw)
-    escalations = _section(tw.summary, "escalations")
     rows = []
     for category in CATEGORIES:
-        for item in _section(escalations, category).get("items") or []:
-            if not isinstance(item, Mapping):
-                continue
-            reasons = _reason_names(item.get("reasons"))
+        for item in tw.escalations.category(category).items:
+            reasons = list(item.reasons) or [UNSPECIFIED]
             rows.append(
                 {
-                    **_issue(item.get("key"), details, hosts),
+                    **_issue(item.key, details, hosts),
                     "category": category,
-                    "at": _instant(item.get("at")),
-                    "kind": ESCALATION_KINDS.get(str(item.get("kind")), str(item.get("kind") or "—")),
-                    "by": str(item.get("by")) if item.get("by") is not None else "—",
+                    "at": item.at,
+                    "kind": ESCALATION_KINDS.get(item.kind, item.kind),
+                    "by": item.by if item.by is not None else "—",
                     "reasons": reasons,
                     "reason_titles": [reason_of(r).title for r in reasons],
                 }
             )
-    rows.sort(
-        key=lambda r: (r["at"] is None, r["at"] or datetime.min.replace(tzinfo=ZoneInfo("UTC")), r["key"])
-    )
+    rows.sort(key=lambda r: (r["at"], r["key"]))
     return rows
 
 
@@ -480,29 +385,27 @@ def reason_steps(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 def strategic_without_you(tw: TeamWeek, hosts: Collection[str]) -> list[dict[str, Any]]:
     """The strategic issues active in the week that you did not touch (SPEC §5.5)."""
-    keys = _section(tw.summary, "escalations").get("strategic_without_manager") or []
     details = _issue_details(tw)
-    return [_issue(key, details, hosts) for key in keys if key is not None]
+    return [_issue(key, details, hosts) for key in tw.escalations.strategic_without_manager]
 
 
 def answered_decisions(tw: TeamWeek, hosts: Collection[str]) -> list[dict[str, Any]]:
     """The decision requests answered in the week, longest wait first."""
     rows = _rows(
-        tw.answered, ("key", "summary", "url", "category", "requested_at", "answered_at", "wait_hours")
+        tw.decisions.answered,
+        ("key", "summary", "url", "category", "requested_at", "answered_at", "wait_hours"),
     )
     for row in rows:
         row["link"] = link_or_none(row["url"], hosts)
-        row["category"] = row["category"] if row["category"] in CATEGORIES else None
-    return sorted(rows, key=lambda r: (-(_float(r["wait_hours"]) or 0.0), str(r["key"])))
+    return sorted(rows, key=lambda r: (-r["wait_hours"], r["key"]))
 
 
 def stale_requests(tw: TeamWeek, hosts: Collection[str]) -> list[dict[str, Any]]:
     """Requests older than `stale_after_days`, oldest first: answer or close them."""
-    rows = _rows(tw.stale, ("key", "summary", "url", "category", "requested_at", "age_hours"))
+    rows = _rows(tw.decisions.stale, ("key", "summary", "url", "category", "requested_at", "age_hours"))
     for row in rows:
         row["link"] = link_or_none(row["url"], hosts)
-        row["category"] = row["category"] if row["category"] in CATEGORIES else None
-    return sorted(rows, key=lambda r: (-(_float(r["age_hours"]) or 0.0), str(r["key"])))
+    return sorted(rows, key=lambda r: (-r["age_hours"], r["key"]))
 
 
 def _reference(key: str, link: str | None, note: str) -> dict[str, Any]:
@@ -530,11 +433,8 @@ def step_references(evidence: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict
             _reference(str(a["key"]), a["link"], f"answered after {age(a['wait_hours'])}")
             for a in evidence["answered"]
         ]
-    longest = sorted(evidence["sessions"], key=lambda s: -(_float(s["hours"]) or 0.0))
-    sessions = [
-        _reference(day(s["day"]) if isinstance(s["day"], date) else "—", None, hours(_float(s["hours"])))
-        for s in longest
-    ]
+    longest = sorted(evidence["sessions"], key=lambda s: -s["hours"])
+    sessions = [_reference(day(s["day"]), None, hours(s["hours"])) for s in longest]
     found = {
         "coding": ("coding", "your coding sessions", sessions),
         "reviews": ("waiting", "pull requests waiting on you", waiting),
@@ -581,14 +481,10 @@ def _freshness(context: PageContext, week: Week) -> list[dict[str, Any]]:
     ]
 
 
-def _unmapped(tw: TeamWeek) -> list[dict[str, Any]]:
-    return _rows(tw.unmapped, ("source", "identity", "events"))
-
-
 def _coding_history(history: Sequence[TeamWeek], current: TeamWeek) -> list[float | None]:
     weeks = [*[h for h in history if h.week.label != current.week.label][-7:], current]
     weeks.sort(key=lambda h: h.week.monday)
-    return [_float(_section(h.summary, "coding").get("share")) for h in weeks]
+    return [h.coding.share for h in weeks]
 
 
 def _common(context: PageContext, title: str) -> dict[str, Any]:
@@ -640,16 +536,13 @@ def team_page(
     """The team's weekly report: checklist (with change and streak, and what each next step
     refers to), the four signals and the evidence behind them, with `practice` the Friday
     self-check and the delegation plan, data-quality notes last."""
-    summary = tw.summary
-    coding, reviews = _section(summary, "coding"), _section(summary, "reviews")
+    coding, reviews = tw.coding, tw.reviews
     hosts = context.allowed_hosts
-    share, target = _float(coding.get("share")), _float(coding.get("target"))
-    waiting = _waiting(tw, hosts)
+    waiting = waiting_rows(reviews, hosts)
     values = _coding_history(history, tw)
-    flags = tw.extras.get("flags") or []
-    sessions = _rows(tw.sessions, ("day", "start", "end", "commits", "hours"))
+    sessions = _rows(coding.sessions, ("day", "start", "end", "commits", "hours"))
     escalations = escalation_items(tw, hosts)
-    pending = _pending(tw, hosts)
+    pending = pending_rows(tw, hosts)
     evidence = {
         "waiting": waiting,
         "escalations": escalations,
@@ -659,61 +552,56 @@ def team_page(
         "sessions": sessions,
     }
     references = step_references(evidence)
-    checklist = checklist_lights(summary)
+    checklist = checklist_lights(tw.checklist)
     with_changes(checklist, history, tw)
     for light in checklist:
         light["refers"] = references.get(light["item"]) if light["next_step"] else None
     lights = {light["item"]: light for light in checklist}
-    unmapped = _unmapped(tw)
+    unmapped = _rows(tw.unmapped, ("source", "identity", "events"))
     for u in unmapped:
         u["kind"] = identity_kind(u["source"], u["identity"])
     view = {
         **_common(context, f"{tw.team.name} — week {tw.week.label}"),
         "tw": tw,
-        "team_size": summary.get("team_size", len(tw.team.members)),
+        "team_size": tw.team_size,
         "week_line": week_line(tw.week, context.zone),
-        "reports_line": reports_line(
-            coding.get("reports", summary.get("team_size")), int(tw.extras.get("managed_teams") or 1)
-        ),
+        "reports_line": reports_line(coding.reports, coding.managed_teams),
         "manager": tw.manager.display_name,
         "freshness": _freshness(context, tw.week),
         "unmapped": unmapped,
         "checklist": checklist,
         "lights_by_item": lights,
         "coding": {
-            "hours": _float(coding.get("hours")),
-            "expected_hours": _float(coding.get("expected_hours")),
+            "hours": coding.hours,
+            "expected_hours": coding.expected_hours,
             "complete": tw.week.complete,
-            "share": share,
-            "target": target,
-            "colour": _colour(coding.get("colour")),
-            "merged_pr_share": _float(tw.extras.get("manager_merged_pr_share")),
-            "commit_share": _float(tw.extras.get("manager_commit_share")),
-            "bullet": charts.bullet_chart(share, target),
-            "sparkline": charts.sparkline(values, target, "Coding share, last weeks"),
+            "share": coding.share,
+            "target": coding.target,
+            "colour": coding.colour,
+            "merged_pr_share": coding.manager_merged_pr_share,
+            "commit_share": coding.manager_commit_share,
+            "bullet": charts.bullet_chart(coding.share, coding.target),
+            "sparkline": charts.sparkline(values, coding.target, "Coding share, last weeks"),
             "weeks": len(values),
         },
         "sessions": sessions,
         "sessions_list": bounded(sessions),
         "reviews": {
-            "colour": _colour(reviews.get("colour")),
-            "share": _float(reviews.get("manager_review_share")),
-            "manager_pickup": _float(reviews.get("manager_pickup_hours")),
-            "team_pickup": _float(reviews.get("team_pickup_hours")),
-            "top_reviewer": _float(reviews.get("top_reviewer_share")),
+            "colour": reviews.colour,
+            "share": reviews.manager_review_share,
+            "manager_pickup": reviews.manager_pickup_hours,
+            "team_pickup": reviews.team_pickup_hours,
+            "top_reviewer": reviews.top_reviewer_share,
             "pickup_chart": charts.compare_bars(
-                [
-                    ("You", _float(reviews.get("manager_pickup_hours"))),
-                    ("The team", _float(reviews.get("team_pickup_hours"))),
-                ],
+                [("You", reviews.manager_pickup_hours), ("The team", reviews.team_pickup_hours)],
                 "h",
                 "Median hours from review request to first review",
             ),
         },
         "waiting": waiting,
         "waiting_list": bounded(waiting),
-        "categories": _categories(summary),
-        "decisions_colour": _colour(_section(summary, "decisions").get("colour")),
+        "categories": category_rows(tw),
+        "decisions_colour": tw.decisions.colour,
         "pending": pending,
         "pending_list": bounded(pending),
         "escalation_list": bounded(escalations),
@@ -722,7 +610,7 @@ def team_page(
         "answered_list": bounded(evidence["answered"]),
         "stale_list": bounded(stale_requests(tw, hosts)),
         "has_jira": _has_jira(tw, context),
-        "flags": [str(f) for f in flags if f],
+        "flags": list(tw.flags),
         "practice": practice_view(practice),
     }
     return environment().get_template("team.html").render(view)
@@ -740,12 +628,10 @@ def comparison_page(
     oldest first, ending with this week) gives the changes; without it none are shown."""
     rows = []
     for tw in team_weeks:
-        summary = tw.summary
-        coding, reviews = _section(summary, "coding"), _section(summary, "reviews")
         slug = slugs.get(tw.team.name)
-        waiting = _waiting(tw, ())
-        pending = _pending(tw, ())
-        lights = checklist_lights(summary)[: len(CHECKLIST_ITEMS)]
+        waiting = waiting_rows(tw.reviews, ())
+        lights = checklist_lights(tw.checklist)
+        overall = worst(*(light["colour"] for light in lights))
         history = list((histories or {}).get(tw.team.name) or [])
         with_changes(lights, history, tw)
         weeks = [*[h for h in history if h.week.label != tw.week.label], tw]
@@ -755,22 +641,20 @@ def comparison_page(
                 "name": tw.team.name,
                 "href": f"{slug}.html" if slug and _SAFE_SLUG.match(slug) else None,
                 "manager": tw.manager.display_name,
-                "team_size": summary.get("team_size"),
+                "team_size": tw.team_size,
                 "lights": lights,
-                "overall": worst([light["colour"] for light in lights]),
+                "overall": overall,
                 "in_words": lights_in_words([light["colour"] for light in lights]),
-                "overall_rank": 3 - SEVERITY[worst([light["colour"] for light in lights])],
+                "overall_rank": 3 - COLOUR_RANK[overall],
                 "streak": team_streak,
                 "streak_text": streak_text(team_streak, len(weeks)) if team_streak > 1 else "",
-                "coding_share": _float(coding.get("share")),
-                "coding_target": _float(coding.get("target")),
-                "review_share": _float(reviews.get("manager_review_share")),
+                "coding_share": tw.coding.share,
+                "coding_target": tw.coding.target,
+                "review_share": tw.reviews.manager_review_share,
                 "waiting": len(waiting),
-                "oldest_waiting": _float(waiting[0]["age_hours"]) if waiting else None,
-                "tactical_rate": _float(
-                    _section(_section(summary, "escalations"), "tactical").get("escalation_rate")
-                ),
-                "pending": len(pending),
+                "oldest_waiting": waiting[0]["age_hours"] if waiting else None,
+                "tactical_rate": tw.escalations.tactical.escalation_rate,
+                "pending": tw.decisions.pending.height,
             }
         )
     view = {
@@ -794,40 +678,28 @@ def trend_page(
     with `practices` (one per week, in the same order) the self-checks and plan verdicts."""
     weeks = sorted(team_weeks, key=lambda tw: tw.week.monday)
     labels = [tw.week.label for tw in weeks]
-    coding = [_section(tw.summary, "coding") for tw in weeks]
-    shares = [_float(c.get("share")) for c in coding]
-    targets = [t for t in (_float(c.get("target")) for c in coding) if t is not None]
-    target = targets[-1] if targets else None
-    escalations = [_section(tw.summary, "escalations") for tw in weeks]
-    decisions = [_section(tw.summary, "decisions") for tw in weeks]
+    shares = [tw.coding.share for tw in weeks]
+    target = weeks[-1].coding.target if weeks else None
     rate_series = [
-        charts.Series(
-            CATEGORY_TITLES[c], [_float(_section(e, c).get("escalation_rate")) for e in escalations]
-        )
+        charts.Series(CATEGORY_TITLES[c], [tw.escalations.category(c).escalation_rate for tw in weeks])
         for c in CATEGORIES
     ]
     latency_series = [
-        charts.Series(CATEGORY_TITLES[c], [_float(_section(d, c).get("median_hours")) for d in decisions])
+        charts.Series(CATEGORY_TITLES[c], [tw.decisions.category(c).median_hours for tw in weeks])
         for c in CATEGORIES
     ]
     review_series = [
-        charts.Series(
-            "Manager's review share",
-            [_float(_section(tw.summary, "reviews").get("manager_review_share")) for tw in weeks],
-        ),
-        charts.Series(
-            "Top reviewer's share",
-            [_float(_section(tw.summary, "reviews").get("top_reviewer_share")) for tw in weeks],
-        ),
+        charts.Series("Manager's review share", [tw.reviews.manager_review_share for tw in weeks]),
+        charts.Series("Top reviewer's share", [tw.reviews.top_reviewer_share for tw in weeks]),
     ]
     table = [
         {
             "tw": tw,
-            "lights": checklist_lights(tw.summary)[: len(CHECKLIST_ITEMS)],
-            "coding": _float(_section(tw.summary, "coding").get("share")),
-            "hours": _float(_section(tw.summary, "coding").get("hours")),
-            "review_share": _float(_section(tw.summary, "reviews").get("manager_review_share")),
-            "categories": _categories(tw.summary),
+            "lights": checklist_lights(tw.checklist),
+            "coding": tw.coding.share,
+            "hours": tw.coding.hours,
+            "review_share": tw.reviews.manager_review_share,
+            "categories": category_rows(tw),
         }
         for tw in weeks
     ]
@@ -893,8 +765,8 @@ def best_and_worst(weeks: Sequence[TeamWeek]) -> tuple[TeamWeek | None, TeamWeek
 def decision_wait(tw: TeamWeek) -> float | None:
     """Half of the decisions answered in the week were answered within this many hours (the
     median wait over every category); null with none answered."""
-    frame = tw.answered
-    if frame.height == 0 or "wait_hours" not in frame.columns:
+    frame = tw.decisions.answered
+    if frame.height == 0:
         return None
     value = frame.get_column("wait_hours").median()
     return float(value) if isinstance(value, int | float) else None
@@ -945,10 +817,8 @@ def quarter_page(
         if len(weeks) > len(labels):
             labels = [tw.week.label for tw in weeks]
             first_week, last_week = weeks[0].week, weeks[-1].week
-        shares = [_float(_section(tw.summary, "coding").get("share")) for tw in weeks]
-        targets = [
-            t for t in (_float(_section(tw.summary, "coding").get("target")) for tw in weeks) if t is not None
-        ]
+        shares = [tw.coding.share for tw in weeks]
+        target = weeks[-1].coding.target
         waits = [decision_wait(tw) for tw in weeks]
         best, worst_week = best_and_worst(weeks)
         counts = colour_counts(weeks)
@@ -974,10 +844,8 @@ def quarter_page(
                 ],
                 "coding_first": known_shares[0] if known_shares else None,
                 "coding_last": known_shares[-1] if known_shares else None,
-                "coding_target": targets[-1] if targets else None,
-                "coding_chart": charts.sparkline(
-                    shares, targets[-1] if targets else None, f"{name}: coding share by week"
-                ),
+                "coding_target": target,
+                "coding_chart": charts.sparkline(shares, target, f"{name}: coding share by week"),
                 "wait_first": known_waits[0] if known_waits else None,
                 "wait_last": known_waits[-1] if known_waits else None,
                 "wait_chart": charts.sparkline(

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from metrics.result import TeamWeek
 from reports.email import one_line, weekly_subject
 from reports.health import incomplete_reasons
-from reports.render import CHECKLIST_ITEMS, _pending, _waiting, age, checklist_lights, week_line
+from reports.render import age, checklist_lights, pending_rows, waiting_rows, week_line
 
 EMOJI = {
     "green": ":large_green_circle:",
@@ -41,7 +41,7 @@ def team_blocks(
 ) -> dict[str, Any]:
     """The webhook payload: `text` (the notification line) and `blocks`; the header names the
     week, "to date, as of …" (in `zone`) for the week in progress."""
-    lights = checklist_lights(tw.summary)[: len(CHECKLIST_ITEMS)]
+    lights = checklist_lights(tw.checklist)
     lines = []
     for light in lights:
         line = f"{EMOJI[light['colour']]} *{escape(light['title'])}* — {light['word']}"
@@ -50,8 +50,8 @@ def team_blocks(
         if light["reason"]:
             line += f"\n      Not judged: {escape(light['reason'])}"
         lines.append(line)
-    waiting = _waiting(tw, allowed_hosts)
-    pending = _pending(tw, allowed_hosts)
+    waiting = waiting_rows(tw.reviews, allowed_hosts)
+    pending = pending_rows(tw, allowed_hosts)
     if waiting:
         pr = waiting[0]
         label = f"{pr['repo']}#{pr['number']}"

@@ -17,7 +17,7 @@ from core.store import Store, part_name
 from core.weeks import Week
 from demo.teams import DEFAULT_LAST_WEEK, TEAMS, WEEKS
 from demo.workspace import write_demo_workspace
-from metrics.checklist import ITEMS
+from metrics.checklist import CHECKLIST_ITEMS
 from metrics.scope import Identities
 from metrics.weekly import team_weeks
 
@@ -40,9 +40,7 @@ def checklists(workspace: tuple[Config, dict[str, pl.DataFrame]]) -> dict[tuple[
     for index in range(WEEKS):
         week = last.previous(config.zone, WEEKS - 1 - index)
         for team_week in team_weeks(tables, config, week):
-            result[(team_week.team.name, index)] = {
-                entry["item"]: entry["colour"] for entry in team_week.summary["checklist"]
-            }
+            result[(team_week.team.name, index)] = team_week.colours()
     return result
 
 
@@ -53,7 +51,7 @@ def empty_week_colours(workspace: tuple[Config, dict[str, pl.DataFrame]]) -> dic
     empty = {name: pl.DataFrame(schema=schema) for name, schema in SCHEMAS.items()}
     week = Week.parse(DEFAULT_LAST_WEEK, config.zone)
     [result] = team_weeks(empty, config, week, teams=config.teams[:1])
-    return {entry["item"]: entry["colour"] for entry in result.summary["checklist"]}
+    return result.colours()
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -222,8 +220,8 @@ def test_jira_data_has_the_cases_the_metrics_must_handle(workspace: tuple[Config
 def test_every_colour_the_metrics_can_give_appears_for_every_item(
     checklists: dict[tuple[str, int], dict[str, str]], empty_week_colours: dict[str, str]
 ) -> None:
-    seen = {item: {colours[item] for colours in checklists.values()} for item in ITEMS}
-    for item in ITEMS:
+    seen = {item: {colours[item] for colours in checklists.values()} for item in CHECKLIST_ITEMS}
+    for item in CHECKLIST_ITEMS:
         # Green, yellow and red always; grey for every item that the metrics make grey when
         # there is nothing to judge (an empty week).
         expected = {"green", "yellow", "red"} | ({"grey"} if empty_week_colours[item] == "grey" else set())
@@ -264,7 +262,7 @@ def test_every_team_week_shows_its_planned_colours(
                 item: LETTER[spec.plan[item][index]]
                 if spec.plan[item][index] != "."
                 else empty_week_colours[item]
-                for item in ITEMS
+                for item in CHECKLIST_ITEMS
             }
             assert checklists[(spec.name, index)] == planned, (spec.name, index)
 

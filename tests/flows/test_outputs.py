@@ -11,7 +11,7 @@ import pytest
 from core.config import load_config
 from core.store import Store
 from core.weeks import Week
-from flows.outputs import TEAM_KEYS, UnknownTeam, select_teams, write_range, write_week
+from flows.outputs import UnknownTeam, select_teams, write_range, write_week
 from tests.flows.workspace import TEAM_A, TEAM_B, WEEK, write_workspace
 
 GENERATED = datetime(2026, 3, 13, 5, 0, tzinfo=UTC)
@@ -33,8 +33,16 @@ def test_write_week_writes_metrics_pages_and_index(tmp_path: Path) -> None:
     assert list(document) == ["week", "as_of", "complete", "teams"]
     assert document["week"] == WEEK
     assert [team["team"] for team in document["teams"]] == [TEAM_A, TEAM_B]
-    for team in document["teams"]:
-        assert list(team)[: len(TEAM_KEYS)] == list(TEAM_KEYS)
+    for team in document["teams"]:  # SPEC §6's order
+        assert list(team) == [
+            "team",
+            "team_size",
+            "coding",
+            "reviews",
+            "escalations",
+            "decisions",
+            "checklist",
+        ]
     assert "Churn &amp; Retention" in (folder / "churn-retention.html").read_text("utf-8")
     index = (folder / "index.html").read_text("utf-8")
     assert "churn-retention.html" in index and "feature-store.html" in index

@@ -26,7 +26,7 @@ def commit(
 
 def coding(tables: dict, cfg=None, week: str = WEEK) -> dict:
     cfg = cfg or config()
-    return team_weeks(tables, cfg, Week.parse(week, cfg.zone))[0].summary["coding"]
+    return team_weeks(tables, cfg, Week.parse(week, cfg.zone))[0].to_json()["coding"]
 
 
 def test_three_commits_make_two_sessions() -> None:
@@ -113,8 +113,8 @@ def test_commit_without_login_matched_by_email_and_bots_ignored() -> None:
         ],
     )
     week = team_weeks({"commits": commits}, cfg, Week.parse(WEEK, cfg.zone))[0]
-    assert week.summary["coding"]["hours"] == 0.5
-    assert week.extras["manager_commit_share"] == 0.5
+    assert week.to_json()["coding"]["hours"] == 0.5
+    assert week.coding.manager_commit_share == 0.5
     assert week.unmapped.is_empty()
 
 
@@ -127,8 +127,8 @@ def test_same_sha_counted_once() -> None:
         [commit("a", "2026-11-17 09:00", pr=3), {**commit("a", "2026-11-17 09:00"), "repo": "acme/app-fork"}],
     )
     week = team_weeks({"commits": commits}, cfg, Week.parse(WEEK, cfg.zone))[0]
-    assert week.summary["coding"]["hours"] == 0.5
-    assert week.sessions["commits"].to_list() == [1]
+    assert week.to_json()["coding"]["hours"] == 0.5
+    assert week.coding.sessions["commits"].to_list() == [1]
 
 
 @pytest.mark.parametrize(

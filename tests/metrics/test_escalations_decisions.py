@@ -100,7 +100,7 @@ def scenario() -> dict:
 
 def summary_of(tables: dict, week: str = WEEK, **overrides) -> dict:
     cfg = config(**overrides)
-    return team_weeks(tables, cfg, Week.parse(week, cfg.zone))[0].summary
+    return team_weeks(tables, cfg, Week.parse(week, cfg.zone))[0].to_json()
 
 
 def test_escalations_per_category(scenario: dict) -> None:
@@ -345,8 +345,8 @@ def test_project_shared_by_two_teams_goes_by_assignee_then_reporter() -> None:
         ],
     )
     core, data = team_weeks({"issues": issues}, cfg, Week.parse(WEEK, cfg.zone))
-    assert core.summary["escalations"]["tactical"]["active"] == 1
-    assert data.summary["escalations"]["tactical"]["active"] == 2
+    assert core.to_json()["escalations"]["tactical"]["active"] == 1
+    assert data.to_json()["escalations"]["tactical"]["active"] == 2
 
 
 def test_empty_week_document_has_nulls_not_nan() -> None:

@@ -51,7 +51,7 @@ def request(
 
 def reviews_of(tables: dict, members: int = 3) -> dict:
     cfg = config(members=members)
-    return team_weeks(tables, cfg, Week.parse(WEEK, cfg.zone))[0].summary["reviews"]
+    return team_weeks(tables, cfg, Week.parse(WEEK, cfg.zone))[0].to_json()["reviews"]
 
 
 @pytest.fixture

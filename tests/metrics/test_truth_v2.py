@@ -26,7 +26,7 @@ def week_as_of(at: str | None = None, label: str = WEEK) -> Week:
 
 def summary(tables: dict, at: str | None = None, cfg=None, label: str = WEEK, team: int = 0) -> dict:
     cfg = cfg or config()
-    return team_weeks(tables, cfg, week_as_of(at, label))[team].summary
+    return team_weeks(tables, cfg, week_as_of(at, label))[team].to_json()
 
 
 # --- the week in progress -------------------------------------------------------------------
@@ -209,8 +209,8 @@ def test_reassignment_after_as_of_keeps_the_issue_with_the_team_it_had() -> None
     }
     core, data = team_weeks(tables, cfg, week_as_of())
     assert (
-        core.summary["escalations"]["tactical"]["active"],
-        data.summary["escalations"]["tactical"]["active"],
+        core.to_json()["escalations"]["tactical"]["active"],
+        data.to_json()["escalations"]["tactical"]["active"],
     ) == (
         1,
         0,
@@ -218,7 +218,7 @@ def test_reassignment_after_as_of_keeps_the_issue_with_the_team_it_had() -> None
     # Computed alone, each team says the same (one computation).
     alone = team_weeks(tables, cfg, week_as_of(), [cfg.teams[1]])
     assert [tw.team.name for tw in alone] == ["Data"]
-    assert alone[0].summary == data.summary
+    assert alone[0].to_json() == data.to_json()
 
 
 # --- the manager as the unit of coding --------------------------------------------------------
@@ -270,11 +270,11 @@ def test_a_manager_of_two_teams_is_held_to_the_target_of_all_reports() -> None:
     ]
     core, data = team_weeks({"commits": frame("commits", commits)}, cfg, week_as_of())
     for team_week in (core, data):
-        coding = team_week.summary["coding"]
+        coding = team_week.to_json()["coding"]
         assert (coding["reports"], coding["target"], coding["hours"]) == (23, 0.10, 11.0)
         assert (coding["share"], coding["colour"]) == (0.275, "yellow")
-    assert core.summary["team_size"] == 9
-    assert core.summary["coding"] == data.summary["coding"]
+    assert core.to_json()["team_size"] == 9
+    assert core.to_json()["coding"] == data.to_json()["coding"]
 
 
 def test_a_sha_in_two_repos_counts_once_for_the_manager() -> None:
@@ -284,7 +284,7 @@ def test_a_sha_in_two_repos_counts_once_for_the_manager() -> None:
         {**commit("a", "2026-11-16 09:00"), "repo": "acme/data"},
     ]
     core, _ = team_weeks({"commits": frame("commits", commits)}, cfg, week_as_of())
-    assert core.summary["coding"]["hours"] == 0.5
+    assert core.to_json()["coding"]["hours"] == 0.5
 
 
 @pytest.mark.parametrize(

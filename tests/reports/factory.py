@@ -11,7 +11,19 @@ import polars as pl
 
 from core.config import Person, Team
 from core.weeks import Week
-from metrics.result import TeamWeek
+from metrics.result import (
+    CategoryDecisions,
+    CategoryEscalations,
+    ChecklistLight,
+    Coding,
+    Decisions,
+    EscalationItem,
+    Escalations,
+    PendingRequest,
+    Reviews,
+    TeamWeek,
+    WaitingPR,
+)
 
 ZONE_NAME = "Asia/Tbilisi"
 WEEK = Week.parse("2026-W47", ZoneInfo(ZONE_NAME))
@@ -91,6 +103,7 @@ def checklist(
             "item": item,
             "colour": colour,
             "next_step": None if colour in ("green", "grey") else f"Act on {item}.",
+            "too_few": False,
         }
         for item, colour in colours.items()
     ]
@@ -102,7 +115,14 @@ def busy_summary(name: str, size: int) -> dict[str, Any]:
         "team": name,
         "team_size": size,
         # 18.5 h of 40 h = 0.4625 -> yellow (target 40 %, red from 60 %)
-        "coding": {"hours": 18.5, "share": 0.4625, "target": 0.4, "colour": "yellow"},
+        "coding": {
+            "hours": 18.5,
+            "share": 0.4625,
+            "target": 0.4,
+            "colour": "yellow",
+            "reports": size,
+            "expected_hours": 40.0,
+        },
         "reviews": {
             "manager_review_share": 0.6,
             "manager_pickup_hours": 30.25,
@@ -212,13 +232,15 @@ def busy_summary(name: str, size: int) -> dict[str, Any]:
 
 
 def grey_summary(name: str, size: int) -> dict[str, Any]:
-    """A week with no data at all: every number null, every colour grey."""
+    """A week with no data at all: every number null, every colour grey (the coding target
+    follows the team size: 40 % up to 6 reports)."""
     category: dict[str, Any] = {
         "active": 0,
         "escalated": 0,
         "escalation_rate": None,
         "manager_involved": 0,
         "reasons": {},
+        "items": [],
     }
     decision: dict[str, Any] = {
         "requested": 0,
@@ -226,11 +248,19 @@ def grey_summary(name: str, size: int) -> dict[str, Any]:
         "median_hours": None,
         "p90_hours": None,
         "pending": [],
+        "stale": {"count": 0, "oldest_age_hours": None},
     }
     return {
         "team": name,
         "team_size": size,
-        "coding": {"hours": None, "share": None, "target": None, "colour": "grey"},
+        "coding": {
+            "hours": None,
+            "share": None,
+            "target": 0.4,
+            "colour": "grey",
+            "reports": size,
+            "expected_hours": None,
+        },
         "reviews": {
             "manager_review_share": None,
             "manager_pickup_hours": None,
@@ -239,7 +269,10 @@ def grey_summary(name: str, size: int) -> dict[str, Any]:
             "top_reviewer_share": None,
             "colour": "grey",
         },
-        "escalations": {c: dict(category) for c in ("strategic", "implementation", "tactical")},
+        "escalations": {
+            **{c: dict(category) for c in ("strategic", "implementation", "tactical")},
+            "strategic_without_manager": [],
+        },
         "decisions": {
             **{c: dict(decision) for c in ("strategic", "implementation", "tactical")},
             "colour": "grey",
@@ -350,6 +383,102 @@ def empty_evidence() -> dict[str, pl.DataFrame]:
     }
 
 
+def _escalations(category: dict[str, Any]) -> CategoryEscalations:
+    return CategoryEscalations(
+        active=category["active"],
+        escalated=category["escalated"],
+        escalation_rate=category["escalation_rate"],
+        manager_involved=category["manager_involved"],
+        reasons=dict(category["reasons"]),
+        items=tuple(
+            EscalationItem(
+                key=i["key"],
+                at=datetime.fromisoformat(i["at"]),
+                kind=i["kind"],
+                by=i["by"],
+                reasons=tuple(i["reasons"]),
+            )
+            for i in category["items"]
+        ),
+    )
+
+
+def _decisions(category: dict[str, Any]) -> CategoryDecisions:
+    return CategoryDecisions(
+        requested=category["requested"],
+        answered=category["answered"],
+        median_hours=category["median_hours"],
+        p90_hours=category["p90_hours"],
+        pending=tuple(PendingRequest(p["key"], p["age_hours"]) for p in category["pending"]),
+        stale_count=category["stale"]["count"],
+        stale_oldest_age_hours=category["stale"]["oldest_age_hours"],
+    )
+
+
+def from_summary(
+    team: Team,
+    manager: Person,
+    week: Week,
+    summary: dict[str, Any],
+    frames: dict[str, pl.DataFrame],
+    extras: dict[str, Any],
+) -> TeamWeek:
+    """A TeamWeek whose `to_json()` is `summary` (a metrics.json team entry), with `frames` as
+    its evidence and `extras` (manager_merged_pr_share, manager_commit_share, flags,
+    managed_teams, merged) beside it."""
+    coding, reviews = summary["coding"], summary["reviews"]
+    escalations, decisions = summary["escalations"], summary["decisions"]
+    return TeamWeek(
+        team=team,
+        manager=manager,
+        week=week,
+        team_size=summary["team_size"],
+        coding=Coding(
+            hours=coding["hours"],
+            share=coding["share"],
+            target=coding["target"],
+            colour=coding["colour"],
+            reports=coding["reports"],
+            expected_hours=coding["expected_hours"],
+            sessions=frames["sessions"],
+            manager_merged_pr_share=extras.get("manager_merged_pr_share"),
+            manager_commit_share=extras.get("manager_commit_share"),
+            managed_teams=extras.get("managed_teams", 1),
+        ),
+        reviews=Reviews(
+            manager_review_share=reviews["manager_review_share"],
+            manager_pickup_hours=reviews["manager_pickup_hours"],
+            team_pickup_hours=reviews["team_pickup_hours"],
+            waiting_on_manager=tuple(
+                WaitingPR(w["repo"], w["number"], w["age_hours"]) for w in reviews["waiting_on_manager"]
+            ),
+            top_reviewer_share=reviews["top_reviewer_share"],
+            colour=reviews["colour"],
+            merged=extras.get("merged", 5),
+            waiting=frames["waiting"],
+        ),
+        escalations=Escalations(
+            strategic=_escalations(escalations["strategic"]),
+            implementation=_escalations(escalations["implementation"]),
+            tactical=_escalations(escalations["tactical"]),
+            strategic_without_manager=tuple(escalations["strategic_without_manager"]),
+            issues=frames["issues"],
+        ),
+        decisions=Decisions(
+            strategic=_decisions(decisions["strategic"]),
+            implementation=_decisions(decisions["implementation"]),
+            tactical=_decisions(decisions["tactical"]),
+            colour=decisions["colour"],
+            pending=frames["pending"],
+            stale=frames["stale"],
+            answered=frames["answered"],
+        ),
+        checklist=tuple(ChecklistLight(**entry) for entry in summary["checklist"]),
+        unmapped=frames["unmapped"],
+        flags=tuple(extras.get("flags", ())),
+    )
+
+
 TeamWeekFactory = Callable[..., TeamWeek]
 
 
@@ -368,17 +497,13 @@ def make_team_week(
     team = Team(name=name, manager="nino", members=members, jira_projects=jira_projects)
     manager = Person(id="nino", name=manager_name, github=["nino-b"])
     data = summary if summary is not None else busy_summary(name, size)
-    return TeamWeek(
-        team=team,
-        manager=manager,
-        week=week,
-        summary=data,
-        extras=extras
+    beside = (
+        extras
         if extras is not None
         else {
             "manager_merged_pr_share": 0.35,
             "manager_commit_share": 0.28,
             "flags": ["team is not owning tactical decisions"],
-        },
-        **(frames if frames is not None else evidence()),
+        }
     )
+    return from_summary(team, manager, week, data, frames if frames is not None else evidence(), beside)

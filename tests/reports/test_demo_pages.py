@@ -63,9 +63,7 @@ def test_demo_pages_render(demo: tuple[PageContext, list[list[TeamWeek]], Week],
         message = weekly_message(tw, html, context.allowed_hosts, history=history[:-1])
         assert message.subject.startswith(f"Delegation radar — {tw.team.name} — week 2026-W47: ")
         # the coding light's run of red or yellow weeks, counted from the summaries themselves
-        coding = [
-            next(e["colour"] for e in week.summary["checklist"] if e["item"] == "coding") for week in history
-        ]
+        coding = [week.light("coding").colour for week in history]
         run = len(coding) - max(
             (i + 1 for i, c in enumerate(coding) if c not in ("red", "yellow")), default=0
         )

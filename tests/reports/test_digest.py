@@ -19,7 +19,7 @@ ALL_GREEN = ("green", "green", "green", "green", "green")
 
 def week_of(name: str, colours: tuple[str, str, str, str, str], back: int = 0) -> TeamWeek:
     tw = make_team_week(name, week=WEEK.previous(ZoneInfo(ZONE_NAME), back))
-    return make_team_week(name, week=tw.week, summary={**tw.summary, "checklist": checklist(*colours)})
+    return make_team_week(name, week=tw.week, summary={**tw.to_json(), "checklist": checklist(*colours)})
 
 
 def history(name: str, *weeks: tuple[str, str, str, str, str]) -> list[TeamWeek]:

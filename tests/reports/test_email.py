@@ -21,8 +21,8 @@ def test_subject_counts_the_lights(team_week: TeamWeekFactory) -> None:
 
 def test_subject_all_green_and_no_data(team_week: TeamWeekFactory) -> None:
     tw = team_week()
-    green = {**tw.summary, "checklist": checklist("green", "green", "green", "green", "grey")}
-    assert team_week(summary=green).summary["checklist"][0]["colour"] == "green"
+    green = {**tw.to_json(), "checklist": checklist("green", "green", "green", "green", "grey")}
+    assert team_week(summary=green).checklist[0].colour == "green"
     assert weekly_message(team_week(summary=green), "").subject.endswith("week 2026-W47: all green")
     grey = team_week(summary=grey_summary("Churn & Retention", 3), frames=empty_evidence())
     assert weekly_message(grey, "").subject.endswith("week 2026-W47: no data")

@@ -25,13 +25,15 @@ def test_evidence_frames_and_lists_from_a_store(scenario: dict) -> None:  # noqa
     (tw,) = team_weeks(scenario, cfg, Week.parse(WEEK, cfg.zone))
     # answered in the week, longest wait first: DS-2 left Needs Decision after 24 h, DS-1 got
     # mia's comment after 6 h
-    assert tw.answered.select("key", "category", "wait_hours").to_dicts() == [
+    assert tw.decisions.answered.select("key", "category", "wait_hours").to_dicts() == [
         {"key": "DS-2", "category": "strategic", "wait_hours": 24.0},
         {"key": "DS-1", "category": "tactical", "wait_hours": 6.0},
     ]
     # the issues the evidence names: the four escalated ones (DS-2 also moved without mia)
-    assert tw.issues.get_column("key").to_list() == ["DS-1", "DS-2", "DS-3", "DS-4"]
-    assert tw.issues.filter(pl.col("key") == "DS-2").get_column("summary").to_list() == ["Summary DS-2"]
+    assert tw.escalations.issues.get_column("key").to_list() == ["DS-1", "DS-2", "DS-3", "DS-4"]
+    assert tw.escalations.issues.filter(pl.col("key") == "DS-2").get_column("summary").to_list() == [
+        "Summary DS-2"
+    ]
 
     context = PageContext(
         timezone="UTC",

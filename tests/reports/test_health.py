@@ -3,6 +3,7 @@ lights it feeds, with the reason, and the subject says "data incomplete"."""
 
 from __future__ import annotations
 
+from metrics.result import ChecklistLight
 from reports.email import weekly_message
 from reports.health import grey_out, mark_incomplete, source_problems
 from reports.render import PageContext, team_page
@@ -11,12 +12,16 @@ from tests.reports.factory import TeamWeekFactory, checklist
 GREEN = checklist("green", "green", "green", "green", "green")
 
 
-def colours(lights: list[dict[str, object]]) -> dict[str, object]:
-    return {light["item"]: light["colour"] for light in lights}
+def typed(entries: list[dict[str, object]]) -> list[ChecklistLight]:
+    return [ChecklistLight(**entry) for entry in entries]  # type: ignore[arg-type]
+
+
+def colours(lights: list[ChecklistLight]) -> dict[str, str]:
+    return {light.item: light.colour for light in lights}
 
 
 def test_a_failed_github_greys_coding_and_reviews_only() -> None:
-    lights = grey_out(GREEN, {"github": "GitHub sync failed: acme/x: 401 Bad credentials"})
+    lights = grey_out(typed(GREEN), {"github": "GitHub sync failed: acme/x: 401 Bad credentials"})
     assert colours(lights) == {
         "coding": "grey",
         "reviews": "grey",
@@ -24,25 +29,15 @@ def test_a_failed_github_greys_coding_and_reviews_only() -> None:
         "strategic_involvement": "green",
         "decisions": "green",
     }
-    assert lights[0]["reason"] == "GitHub sync failed: acme/x: 401 Bad credentials"
-    assert "reason" not in lights[2]
+    assert lights[0].reason == "GitHub sync failed: acme/x: 401 Bad credentials"
+    assert lights[2].reason is None
 
 
 def test_a_red_light_of_a_failed_source_loses_its_next_step() -> None:
     red = checklist("red", "red", "red", "red", "red")
-    lights = grey_out(red, {"jira": "no data synced yet (Jira DS)"})
-    assert colours(lights)["decisions"] == "grey" and lights[4]["next_step"] is None
-    assert colours(lights)["coding"] == "red" and lights[0]["next_step"] == "Act on coding."
-
-
-def test_a_missing_light_is_added_grey() -> None:
-    lights = grey_out(GREEN[:2], {"jira": "no data synced yet (Jira)"})
-    assert [light["item"] for light in lights][2:] == [
-        "tactical_ownership",
-        "strategic_involvement",
-        "decisions",
-    ]
-    assert {light["colour"] for light in lights[2:]} == {"grey"}
+    lights = grey_out(typed(red), {"jira": "no data synced yet (Jira DS)"})
+    assert colours(lights)["decisions"] == "grey" and lights[4].next_step is None
+    assert colours(lights)["coding"] == "red" and lights[0].next_step == "Act on coding."
 
 
 def test_source_problems_from_state_and_failures() -> None:
@@ -65,7 +60,7 @@ def test_source_problems_from_state_and_failures() -> None:
 
 def test_subject_never_says_all_green_with_incomplete_data(team_week: TeamWeekFactory) -> None:
     tw = team_week()
-    green = team_week(summary={**tw.summary, "checklist": GREEN})
+    green = team_week(summary={**tw.to_json(), "checklist": GREEN})
     assert weekly_message(green, "").subject.endswith(": all green")
     failed = mark_incomplete(green, {"github": "GitHub sync failed: acme/x: 401"})
     assert weekly_message(failed, "").subject == (
@@ -75,7 +70,7 @@ def test_subject_never_says_all_green_with_incomplete_data(team_week: TeamWeekFa
     busy = mark_incomplete(tw, {"jira": "no data synced yet (Jira)"})  # coding yellow, reviews red
     assert weekly_message(busy, "").subject.endswith(": data incomplete, 1 red, 1 yellow")
     # The metrics' own result is not changed (metrics.json keeps the measured colours).
-    assert green.summary["checklist"] == GREEN
+    assert green.to_json()["checklist"] == GREEN
 
 
 def test_the_page_shows_the_reason(team_week: TeamWeekFactory, context: PageContext) -> None:

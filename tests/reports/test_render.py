@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,8 +14,8 @@ import polars as pl
 import pytest
 
 from core.config import parse_config
+from metrics.checklist import NEXT_STEPS
 from reports.render import (
-    NEXT_STEPS,
     PageContext,
     comparison_page,
     environment,
@@ -145,26 +146,31 @@ def test_grey_week_with_nulls_reads_as_no_data(team_week: TeamWeekFactory, conte
     assert "None" not in html and "nan" not in html.lower().replace("nanum", "")
 
 
-def test_missing_next_step_is_filled_in_our_words(team_week: TeamWeekFactory, context: PageContext) -> None:
+def test_next_steps_are_the_metrics_words_on_red_and_yellow_only(
+    team_week: TeamWeekFactory, context: PageContext
+) -> None:
     summary = busy_summary("Ops", 3)
-    summary["checklist"] = [
-        {**c, "next_step": None} for c in checklist("red", "yellow", "green", "grey", "red")
-    ]
+    colours = ("red", "yellow", "green", "grey", "red")
+    # every light carries a step here, so the page alone decides which ones to show
+    summary["checklist"] = [{**c, "next_step": f"Step for {c['item']}."} for c in checklist(*colours)]
     tw = team_week(summary=summary)
     html = team_page(tw, [tw], context)
-    assert NEXT_STEPS[("coding", "red")] in html
-    assert NEXT_STEPS[("reviews", "yellow")] in html
-    assert NEXT_STEPS[("decisions", "red")] in html
+    assert "Step for coding." in html and "Step for reviews." in html and "Step for decisions." in html
+    assert "Step for tactical_ownership." not in html  # green: nothing to do
+    assert "Step for strategic_involvement." not in html  # grey: not judged
     assert html.count("Next step:") == 3
 
 
-def test_checklist_missing_or_odd_entries(team_week: TeamWeekFactory, context: PageContext) -> None:
+def test_the_page_shows_the_checklist_wording(team_week: TeamWeekFactory, context: PageContext) -> None:
     summary = busy_summary("Ops", 3)
-    summary["checklist"] = [{"item": "decisions", "colour": "purple", "next_step": None}]
+    summary["checklist"] = [
+        {**c, "next_step": NEXT_STEPS[c["item"]].get(c["colour"])}
+        for c in checklist("red", "yellow", "green", "grey", "red")
+    ]
     tw = team_week(summary=summary)
     html = team_page(tw, [tw], context)
-    assert re.findall(r'<li data-item="(\w+)">', html)[-1] == "decisions"
-    assert lights(html)[:5] == ["grey"] * 5  # unknown colour and missing items: grey, not a guess
+    for item, colour in (("coding", "red"), ("reviews", "yellow"), ("decisions", "red")):
+        assert escape(NEXT_STEPS[item][colour]) in html
 
 
 def test_team_without_jira(team_week: TeamWeekFactory, context: PageContext) -> None:
