@@ -7,11 +7,14 @@ and rewrites that part only, whatever the size of the table.
 
 The store is a local folder (one writer at a time, by a file lock) or an S3 location
 (`s3://bucket/prefix`: conditional commits, see core/objectstore.py); callers see one interface.
-A local table is the folder `<root>/<table>/` of files `<column>=<value>.parquet` (the value
-percent-encoded, `%` alone for null), each replaced by temp file + fsync + rename. The single
-file `<root>/<table>.parquet` of earlier versions (or written by hand) is read as it is, and moved
-into parts by the table's first write: its parts go to a staging folder that one rename makes
-the table, so a writer stopped at any point leaves the old file or the new folder in force.
+A local table is the folder `<root>/<table>.parquet/` of files `<column>=<value>.parquet` (the
+value percent-encoded, `%` alone for null), each replaced by temp file + fsync + rename. SPEC §4's
+path `<store>/<table>.parquet` stays the table's path: polars (`pl.read_parquet`) and other
+Parquet readers read the folder as one dataset. A single file at that path (from earlier versions,
+or written by hand) is read as it is, and moved into parts by the table's first write: the parts
+go to a staging folder, the file is moved aside, the staging folder renamed into its place and the
+file deleted, so a writer stopped at any point leaves the old file (in place or aside) or the new
+folder in force.
 """
 
 from __future__ import annotations
@@ -258,16 +261,19 @@ class Store:
         return self._objects.describe(name) if self._objects is not None else str(self.root / name)
 
     def path(self, table: str) -> Path:
-        """The table's single file, as earlier versions (or a hand-written store) keep it."""
+        """The table's path of SPEC §4, `<root>/<table>.parquet`: the folder of its parts, or the
+        single file of earlier versions (or of a hand-written store)."""
         if table not in SCHEMAS:
             raise KeyError(f"unknown table {table!r}")
         return self.root / f"{table}.parquet"
 
     def folder(self, table: str) -> Path:
-        """The folder of the table's parts."""
-        if table not in SCHEMAS:
-            raise KeyError(f"unknown table {table!r}")
-        return self.root / table
+        """The folder of the table's parts: the table's path of SPEC §4, as a folder."""
+        return self.path(table)
+
+    def _aside(self, table: str) -> Path:
+        """Where the single file waits while the folder of its parts takes its place."""
+        return self.root / f".{table}.parquet.single"
 
     def part_path(self, table: str, value: Part) -> Path:
         """The file of one part: the rows of one repo, project or team."""
@@ -298,7 +304,7 @@ class Store:
                 if not self._swept:  # no other writer runs now: their temp files are orphans
                     remove_orphan_temp_files(self.root)
                     for table in SCHEMAS:
-                        remove_orphan_temp_files(self.root / table)
+                        remove_orphan_temp_files(self.folder(table))
                     self._swept = True
                 yield
             finally:
@@ -317,10 +323,13 @@ class Store:
             raise KeyError(f"unknown table {table!r}")
         if self._objects is not None:
             return self._objects.part_urls(table)
-        if self.folder(table).is_dir():  # the parts are the table (a single file beside is stale)
+        target = self.path(table)
+        if target.is_dir():  # the parts are the table (a single file aside is stale)
             return [str(path) for _, path in self.parts(table)]
-        legacy = self.path(table)
-        return [str(legacy)] if legacy.exists() else None
+        if target.is_file():
+            return [str(target)]
+        aside = self._aside(table)  # a writer stopped between moving the file aside and the folder in
+        return [str(aside)] if aside.is_file() else None
 
     def _options(self) -> dict[str, str] | None:
         return None if self._objects is None else self._objects.storage_options()
@@ -481,27 +490,32 @@ class Store:
     def _settle(self, table: str) -> Path:
         """The table's folder of parts, made now when it has none: from the single file of an
         earlier version when there is one (under the lock)."""
-        folder, legacy = self.folder(table), self.path(table)
+        folder, aside = self.folder(table), self._aside(table)
         if folder.is_dir():
-            if legacy.exists():  # the file a writer stopped just after moving it left behind
-                legacy.unlink()
+            if aside.exists():  # the file a writer stopped just after moving the folder in left aside
+                aside.unlink()
                 _fsync_dir(self.root)
             return folder
-        if not legacy.exists():
+        if not folder.exists() and aside.is_file():  # stopped between the two renames: start again
+            os.replace(aside, folder)
+            _fsync_dir(self.root)
+        if not folder.exists():
             folder.mkdir(parents=True, exist_ok=True)
             _fsync_dir(self.root)
             return folder
         staging = self.root / f".{table}.parts"
         shutil.rmtree(staging, ignore_errors=True)  # a writer stopped while moving this table
         staging.mkdir()
-        parts = split_parts(table, self._load(table, str(legacy)))
+        parts = split_parts(table, self._load(table, str(folder)))
         write_frames({staging / part_name(table, value): frame for value, frame in parts.items()})
         _fsync_dir(staging)
+        os.replace(folder, aside)
+        _fsync_dir(self.root)
         os.replace(staging, folder)
         _fsync_dir(self.root)
-        legacy.unlink()
+        aside.unlink()
         _fsync_dir(self.root)
-        log.info("moved %s into %d part(s) under %s", legacy, len(parts), folder)
+        log.info("moved %s into %d part(s) in its place", folder, len(parts))
         return folder
 
     # -- small documents beside the tables (the sync state) ----------------------------------------

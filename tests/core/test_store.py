@@ -36,7 +36,7 @@ class Backend:
         the whole table, as earlier versions wrote it or a hand would."""
         if self.server is None:
             assert isinstance(self.location, Path)
-            shutil.rmtree(self.location / table, ignore_errors=True)
+            shutil.rmtree(self.location / f"{table}.parquet", ignore_errors=True)
             (self.location / f"{table}.parquet").write_bytes(data)
             return
         self.put(f"{table}/planted.parquet", data)
@@ -245,28 +245,40 @@ def test_a_single_file_table_reads_and_moves_into_parts_on_its_first_write(backe
     assert sorted(part_versions(backend, "commits")) == ["acme/app", "acme/web"]
     if backend.server is None:
         assert isinstance(backend.location, Path)
-        assert not (backend.location / "commits.parquet").exists()
+        assert (backend.location / "commits.parquet").is_dir()  # SPEC §4's path, now a folder of parts
+        assert not (backend.location / ".commits.parquet.single").exists()
     assert backend.leftovers() == []
 
 
 def test_a_move_into_parts_stopped_at_any_point_leaves_one_whole_table(tmp_path: Path) -> None:
     legacy = pl.DataFrame([*commit_rows("a"), {**commit_rows("w")[0], "repo": "acme/web"}])
     store = Store(tmp_path)
-    legacy.write_parquet(store.path("commits"))
+    table, aside = store.path("commits"), tmp_path / ".commits.parquet.single"
+    legacy.write_parquet(table)
     # Stopped while writing the staging folder: the single file is still the table.
     (tmp_path / ".commits.parts").mkdir()
     (tmp_path / ".commits.parts" / part_name("commits", "acme/app")).write_bytes(b"PAR1 half")
     assert sorted(store.read("commits")["sha"].to_list()) == ["a", "w"]
     store.upsert("commits", commit_rows("b"))
     assert sorted(store.read("commits")["sha"].to_list()) == ["a", "b", "w"]
-    assert not (tmp_path / ".commits.parts").exists() and not store.path("commits").exists()
-    # Stopped after the staging folder became the table, before the file was deleted: the parts
+    assert not (tmp_path / ".commits.parts").exists() and not aside.exists()
+    assert table.is_dir()  # SPEC's path is still the table's: the folder of its parts
+    assert sorted(pl.read_parquet(table)["sha"].to_list()) == ["a", "b", "w"]
+    # Stopped between moving the file aside and the folder into its place: the file aside is the
+    # table, and the next write moves it again.
+    shutil.rmtree(table)
+    legacy.write_parquet(aside)
+    assert sorted(store.read("commits")["sha"].to_list()) == ["a", "w"]
+    store.upsert("commits", commit_rows("b"))
+    assert sorted(store.read("commits")["sha"].to_list()) == ["a", "b", "w"]
+    assert table.is_dir() and not aside.exists()
+    # Stopped after the folder took the file's place, before the file aside was deleted: the parts
     # are the table (the file is not read twice) and the next write deletes the file.
-    legacy.write_parquet(store.path("commits"))
+    legacy.write_parquet(aside)
     assert sorted(store.read("commits")["sha"].to_list()) == ["a", "b", "w"]
     store.upsert("commits", commit_rows("c"))
     assert sorted(store.read("commits")["sha"].to_list()) == ["a", "b", "c", "w"]
-    assert not store.path("commits").exists()
+    assert not aside.exists()
 
 
 def test_a_damaged_part_is_named_by_read_and_scan(tmp_path: Path) -> None:

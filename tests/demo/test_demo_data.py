@@ -69,10 +69,10 @@ def test_same_seed_and_week_give_byte_identical_files(tmp_path: Path) -> None:
     first, second = _files(tmp_path / "a"), _files(tmp_path / "b")
     # The config, the sync state, and each table's parts: one file per repo of the GitHub tables.
     assert sorted(name for name in first if name.count("/") < 2) == ["data/" + STATE_FILE, "radar.toml"]
-    assert {name.split("/")[1] for name in first if name.count("/") == 2} == set(SCHEMAS)
+    assert {name.split("/")[1] for name in first if name.count("/") == 2} == {f"{t}.parquet" for t in SCHEMAS}
     repos = load_config(tmp_path / "a" / "radar.toml").github.repos  # type: ignore[union-attr]
-    commits = sorted(name for name in first if name.startswith("data/commits/"))
-    assert commits == sorted(f"data/commits/{part_name('commits', repo)}" for repo in repos)
+    commits = sorted(name for name in first if name.startswith("data/commits.parquet/"))
+    assert commits == sorted(f"data/commits.parquet/{part_name('commits', repo)}" for repo in repos)
     assert first == second
 
 
