@@ -65,7 +65,7 @@ class S3Server:
 
     def read_store(self, location: str) -> dict[str, Any]:
         """Every table of an S3 store as polars frames, read with this client (not the store's
-        own reader): each manifest, then the data object it names."""
+        own reader): each manifest, then the data objects of the parts it names."""
         import polars as pl
 
         from core.schemas import SCHEMAS, conform, empty
@@ -79,9 +79,18 @@ class S3Server:
             except client.exceptions.NoSuchKey:
                 tables[table] = empty(table)
                 continue
-            data = json.loads(manifest["Body"].read())["data"]
-            body = client.get_object(Bucket=BUCKET, Key=f"{prefix}/{data}")["Body"].read()
-            tables[table] = conform(table, pl.read_parquet(io.BytesIO(body)))
+            listed = json.loads(manifest["Body"].read())
+            names = [part["data"] for part in listed["parts"]] if "parts" in listed else [listed["data"]]
+            frames = [
+                conform(
+                    table,
+                    pl.read_parquet(
+                        io.BytesIO(client.get_object(Bucket=BUCKET, Key=f"{prefix}/{name}")["Body"].read())
+                    ),
+                )
+                for name in names
+            ]
+            tables[table] = pl.concat(frames) if frames else empty(table)
         return tables
 
     def new_location(self, name: str = "store") -> str:
