@@ -225,3 +225,29 @@ def test_a_review_at_the_instant_of_the_request_answers_it() -> None:
     # both reviews come at the very instant of their request: picked up after 0 h, nothing waits
     assert reviews["manager_pickup_hours"] == 0.0
     assert reviews["waiting_on_manager"] == []
+
+
+@pytest.mark.parametrize(
+    "at_the_same_instant",
+    [
+        {
+            "issue_events": [
+                event("DS-2", "202", "status", "2026-11-18 09:00", "acc-m1", "Needs Decision", "Open")
+            ]
+        },
+        {"comments": [comment("DS-2", "c0", "acc-mia", "2026-11-18 09:00")]},
+    ],
+    ids=["leaves the status", "manager comments"],
+)
+def test_only_a_later_move_answers_a_request(at_the_same_instant: dict[str, list[dict[str, Any]]]) -> None:
+    events = [event("DS-2", "201", "status", "2026-11-18 09:00", "acc-m2", "Open", "Needs Decision")]
+    comments = [comment("DS-2", "c1", "acc-mia", "2026-11-18 13:00")]
+    tables = {
+        "issues": frame("issues", [issue("DS-2", issue_type="Epic")]),
+        "issue_events": frame("issue_events", events + at_the_same_instant.get("issue_events", [])),
+        "comments": frame("comments", comments + at_the_same_instant.get("comments", [])),
+    }
+    team, _ = computed(tables)
+    strategic = team["decisions"]["strategic"]
+    # answered at the first *later* manager move or exit: mia's comment at 13:00, 4 h after 09:00
+    assert (strategic["requested"], strategic["answered"], strategic["median_hours"]) == (1, 1, 4.0)
