@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-deploy lint bench browser clean
+.PHONY: install demo test test-deploy lint bench browser mutate clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,10 +39,17 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Mutation testing with mutmut over metrics/, connectors/, core/ and reports/email.py against the
+# fast unit tests (slow: hours for everything; not part of `make test` or CI). MUTANTS='metrics.decisions*'
+# picks some; results are kept in mutants/ between runs. See tests/MUTANTS.md.
+mutate: install
+	$(BIN)/mutmut run --max-children $(or $(JOBS),2) $(MUTANTS)
+	$(BIN)/python -m tests.mutants_report
+
 # BENCH_SCALE=1: the organisation scale (60 teams, 120 repos, 1 M commits; tens of minutes).
 BENCH_SCALE ?= 0.1
 bench: install
 	$(BIN)/python -m bench.run --scale $(BENCH_SCALE)
 
 clean:
-	rm -rf $(VENV) out data .mypy_cache .ruff_cache
+	rm -rf $(VENV) out data mutants .mypy_cache .ruff_cache

@@ -45,3 +45,14 @@ class WrongFlavor(SourceError):
 class UnexpectedAnswer(SourceError):
     """A 200 answer that is not the page asked for (an SSO login object, a proxy page, `{"data":
     null}`): nothing of it is stored and the cursor does not move."""
+
+
+# What a payload missing a field we read, or holding the wrong type there, raises in a normaliser.
+UNREADABLE = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+def unreadable(what: str, error: Exception) -> UnexpectedAnswer:
+    """`what` (e.g. "GitHub sent a pull request of acme/x") in an unexpected shape, naming the
+    missing field; never the offending value, which is server text."""
+    problem = f"no {error.args[0]!r}" if isinstance(error, KeyError) and error.args else type(error).__name__
+    return UnexpectedAnswer(f"{what} in an unexpected shape ({problem})")

@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from connectors.errors import UNREADABLE, unreadable
 from connectors.times import parse_github_time
 from core.schemas import SCHEMAS
 
@@ -104,7 +105,7 @@ def noreply_login(email: str | None) -> str | None:
 # -- GraphQL ---------------------------------------------------------------------------------------
 
 
-def graphql_pull_request(repo: str, node: Mapping[str, Any]) -> TableRows:
+def _graphql_pull_request(repo: str, node: Mapping[str, Any]) -> TableRows:
     """One `PullRequest` node of PULL_REQUESTS_PAGE, with its nested connections complete."""
     number = int(node["number"])
     rows = TableRows()
@@ -151,11 +152,11 @@ def graphql_pull_request(repo: str, node: Mapping[str, Any]) -> TableRows:
         if item.get("__typename") in ("ReviewRequestedEvent", "ReviewRequestRemovedEvent")
     ]
     rows.review_requests = review_requests(repo, number, events)
-    rows.commits = [graphql_commit(repo, item["commit"], number) for item in _nodes(node.get("commits"))]
+    rows.commits = [_graphql_commit(repo, item["commit"], number) for item in _nodes(node.get("commits"))]
     return rows
 
 
-def graphql_commit(repo: str, commit: Mapping[str, Any], pr_number: int | None) -> Row:
+def _graphql_commit(repo: str, commit: Mapping[str, Any], pr_number: int | None) -> Row:
     """A GraphQL `Commit` (PR commit or default-branch history node)."""
     author = commit.get("author") or {}
     email = author.get("email") or None
@@ -183,7 +184,7 @@ def _nodes(connection: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
 # -- REST ------------------------------------------------------------------------------------------
 
 
-def rest_pull_request(
+def _rest_pull_request(
     repo: str,
     pull: Mapping[str, Any],
     reviews: Iterable[Mapping[str, Any]],
@@ -242,11 +243,11 @@ def rest_pull_request(
             (kind == "review_requested", parse_github_time(event.get("created_at")), reviewer, requester)
         )
     rows.review_requests = review_requests(repo, number, request_events)
-    rows.commits = [rest_commit(repo, item, number) for item in commits]
+    rows.commits = [_rest_commit(repo, item, number) for item in commits]
     return rows
 
 
-def rest_commit(repo: str, item: Mapping[str, Any], pr_number: int | None) -> Row:
+def _rest_commit(repo: str, item: Mapping[str, Any], pr_number: int | None) -> Row:
     """A REST commit list item (PR commits or `GET /repos/{repo}/commits`)."""
     git = item.get("commit") or {}
     git_author = git.get("author") or {}
@@ -302,3 +303,44 @@ def review_requests(
         elif reviewer in open_requests:
             open_requests.pop(reviewer)["removed_at"] = at
     return rows
+
+
+# -- entry points: a payload missing what we read is the source's error, not a crash ----------------
+
+
+def graphql_pull_request(repo: str, node: Mapping[str, Any]) -> TableRows:
+    """One `PullRequest` node of PULL_REQUESTS_PAGE, with its nested connections complete."""
+    try:
+        return _graphql_pull_request(repo, node)
+    except UNREADABLE as error:
+        raise unreadable(f"GitHub sent a pull request of {repo}", error) from None
+
+
+def graphql_commit(repo: str, commit: Mapping[str, Any], pr_number: int | None) -> Row:
+    """A GraphQL `Commit` (PR commit or default-branch history node)."""
+    try:
+        return _graphql_commit(repo, commit, pr_number)
+    except UNREADABLE as error:
+        raise unreadable(f"GitHub sent a commit of {repo}", error) from None
+
+
+def rest_pull_request(
+    repo: str,
+    pull: Mapping[str, Any],
+    reviews: Iterable[Mapping[str, Any]],
+    events: Iterable[Mapping[str, Any]],
+    commits: Iterable[Mapping[str, Any]],
+) -> TableRows:
+    """A PR list item with its reviews, issue events and commits from the REST API."""
+    try:
+        return _rest_pull_request(repo, pull, reviews, events, commits)
+    except UNREADABLE as error:
+        raise unreadable(f"GitHub sent a pull request of {repo}", error) from None
+
+
+def rest_commit(repo: str, item: Mapping[str, Any], pr_number: int | None) -> Row:
+    """A REST commit list item (PR commits or `GET /repos/{repo}/commits`)."""
+    try:
+        return _rest_commit(repo, item, pr_number)
+    except UNREADABLE as error:
+        raise unreadable(f"GitHub sent a commit of {repo}", error) from None

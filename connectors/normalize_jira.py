@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors.errors import UNREADABLE, unreadable
 from connectors.times import parse_time
 
 # Changelog fields whose `from`/`to` hold user identities (the `*String` twins hold display names).
@@ -210,11 +211,24 @@ def normalize_issue(
     histories: Iterable[Mapping[str, Any]] | None = None,
     comments: Iterable[Mapping[str, Any]] | None = None,
 ) -> JiraRows:
-    """The rows of one raw issue.
+    """The rows of one raw issue; an issue missing what we read is UnexpectedAnswer, not a crash.
 
     `histories` and `comments` are the complete lists when the embedded ones were truncated
     and completed from their own endpoints; by default the embedded ones are used.
     """
+    try:
+        return _issue_rows(issue, base_url, histories, comments)
+    except UNREADABLE as error:
+        key = issue.get("key") if isinstance(issue, Mapping) else None
+        raise unreadable(f"Jira at {base_url} sent issue {key or '?'}", error) from None
+
+
+def _issue_rows(
+    issue: Mapping[str, Any],
+    base_url: str,
+    histories: Iterable[Mapping[str, Any]] | None,
+    comments: Iterable[Mapping[str, Any]] | None,
+) -> JiraRows:
     key = str(issue["key"])
     fields = issue.get("fields") or {}
     histories = list(

@@ -306,9 +306,13 @@ class Schedule(Section):
     @field_validator("cron")
     @classmethod
     def _five_fields(cls, cron: str) -> str:
+        """Five fields that `radar serve` can schedule: Prefect's own Cron schedule (its vendored
+        croniter) accepts them, and cronsim finds a time they fire (croniter takes `0 0 30 2 *`)
+        and names what is wrong (`Bad minute`)."""
         from datetime import datetime
 
-        from cronsim import CronSim, CronSimError  # the parser Prefect's Cron schedule uses
+        from cronsim import CronSim, CronSimError
+        from prefect.schedules import Cron
 
         if len(cron.split()) != 5:
             raise ValueError(f"'{cron}' is not a five-field cron expression")
@@ -316,6 +320,10 @@ class Schedule(Section):
             CronSim(cron, datetime(2026, 1, 1))
         except CronSimError as error:
             raise ValueError(f"'{cron}' is not a valid cron expression ({error})") from None
+        try:
+            Cron(cron)
+        except ValueError:  # pydantic's ValidationError
+            raise ValueError(f"'{cron}' is not a cron expression Prefect can schedule") from None
         return cron
 
 

@@ -16,7 +16,7 @@ import responses
 from polars.testing import assert_frame_equal
 
 from connectors.errors import RateLimitExhausted, SourceError, TransientError
-from connectors.github import MAX_TRANSIENT_RETRIES, next_link
+from connectors.github import GithubClient, next_link
 from core.config import Config, parse_config
 from core.schemas import GITHUB_TABLES
 from core.state import SyncState
@@ -225,10 +225,47 @@ def test_persistent_fault_gives_up_with_a_transient_error(
     run = Run(tmp_path, "graphql")
     with pytest.raises(TransientError) as caught:
         run()
-    assert len(fake.log) == 1 + MAX_TRANSIENT_RETRIES
-    assert len(run.sleeps) == MAX_TRANSIENT_RETRIES
+    # `[github] max_retries` is 4 unless the config says otherwise: the request and 4 retries.
+    assert len(fake.log) == 5
+    assert len(run.sleeps) == 4
     assert TOKEN not in str(caught.value)
     assert run.nothing_written()
+
+
+def test_configured_max_retries_is_the_number_of_retries(tmp_path: Path, fake: FakeGithub) -> None:
+    fake.fault("PullRequestsPage", FAULTS["502"], times=99)
+    run = Run(tmp_path, "graphql", max_retries=1)
+    with pytest.raises(TransientError):
+        run()
+    assert (len(fake.log), len(run.sleeps)) == (2, 1)  # the request and one retry
+
+
+@pytest.mark.parametrize(
+    ("jitter", "transient", "secondary"), [(0.0, [1.0, 2.0], 60.0), (0.5, [1.5, 3.0], 66.0)]
+)
+def test_waits_follow_the_jitter(
+    tmp_path: Path, fake: FakeGithub, jitter: float, transient: list[float], secondary: float
+) -> None:
+    run = Run(tmp_path, "graphql", max_retries=2)
+    client = GithubClient(
+        "https://api.github.com",
+        TOKEN,
+        sleep=run.sleeps.append,
+        now=lambda: NOW,
+        jitter=lambda: jitter,
+        max_retries=2,
+    )
+    fake.fault("PullRequestsPage", FAULTS["502"], times=99)
+    with pytest.raises(TransientError):
+        run(client=client)
+    # retry n waits 2**(n-1) s times (1 + jitter): 1-2 s, then 2-4 s
+    assert run.sleeps == transient
+
+    fake.faults.clear()
+    run.sleeps.clear()
+    fake.fault("PullRequestsPage", recorded("error_403_abuse_rate_limit"))  # Retry-After: 60
+    assert run(client=client).pull_requests == 7
+    assert run.sleeps == [secondary]  # Retry-After times (1 + 0.2 x jitter)
 
 
 @pytest.mark.parametrize("flush_rows", [1, FLUSH_ROWS])

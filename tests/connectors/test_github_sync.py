@@ -195,6 +195,23 @@ def test_cursor_never_passes_the_sync_start(tmp_path: Path, rsps: responses.Requ
     assert SyncState(store).cursor("github", REPO) == NOW
 
 
+@pytest.mark.parametrize("api", APIS)
+def test_default_branch_history_past_one_page_arrives_whole(
+    tmp_path: Path, rsps: responses.RequestsMock, api: str
+) -> None:
+    repo = standard_repo(2)
+    # 250 branch-only commits an hour apart: three pages of history (100 + 100 + 50) on both APIs.
+    repo.branch = [
+        person_commit(f"h{i:03d}".ljust(40, "0"), "nino", NOW - timedelta(hours=2 + i)) for i in range(250)
+    ]
+    make_fake(rsps, repo)
+    store = Store(tmp_path / "data")
+    sync(make_config(tmp_path, api), store)
+
+    branch_only = store.read("commits").filter(pl.col("pr_number").is_null())["sha"].to_list()
+    assert sorted(branch_only) == sorted(f"h{i:03d}".ljust(40, "0") for i in range(250))
+
+
 # -- nested pagination -----------------------------------------------------------------------------
 
 

@@ -128,3 +128,45 @@ def test_schedule_defaults_to_friday_afternoon_and_rejects_an_impossible_cron() 
     assert problems({"schedule": {"cron": "99 99 * * 9"}}) == [
         "schedule.cron: '99 99 * * 9' is not a valid cron expression (Bad minute)"
     ]
+
+
+def test_an_impossible_cron_is_refused_when_the_file_loads(tmp_path: Path) -> None:
+    path = tmp_path / "radar.toml"
+    path.write_text('[schedule]\ncron = "99 99 * * 9"\n', "utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert (
+        str(caught.value)
+        == f"{path}: schedule.cron: '99 99 * * 9' is not a valid cron expression (Bad minute)"
+    )
+
+
+@pytest.mark.parametrize(
+    "cron",
+    [
+        "0 15 * * 5",
+        "0 15 * * FRI",
+        "0 15 * * 5#2",
+        "0 15 L * *",
+        "*/15 * * * *",
+        "0 15 * * 0-7",
+        "0 15 * * 5L",
+        "0 15 LW * *",
+        "0 15 1W * *",
+        "0 15 ? * 5",
+        "H 15 * * 5",
+        "0 0 30 2 *",
+        "@weekly",
+    ],
+)
+def test_a_cron_the_config_takes_is_one_prefect_schedules(cron: str) -> None:
+    """What `radar serve` builds from [schedule] cron is Prefect's Cron schedule: whatever the
+    config accepts, it accepts too (`5L` and `LW` passed cronsim alone, then failed at serve)."""
+    from prefect.schedules import Cron
+
+    try:
+        parse_config({"schedule": {"cron": cron}})
+    except ConfigError as error:
+        assert [p.split(":")[0] for p in error.problems] == ["schedule.cron"]
+        return
+    Cron(cron)  # raises if Prefect would refuse it at `radar serve`

@@ -423,3 +423,31 @@ def test_reading_only_what_a_week_needs_drops_rows_in_the_generated_stores() -> 
         for name in whole:
             dropped[name] = dropped.get(name, 0) + whole[name] - pruned[name]
     assert all(dropped[name] > 0 for name in ("pull_requests", "reviews", "issues", "issue_events")), dropped
+
+
+def fractions(value: Any, path: str = "") -> list[tuple[str, Any]]:
+    """Every `*share` and `*rate` value in a metrics document, with where it is."""
+    found: list[tuple[str, Any]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            place = f"{path}.{key}"
+            if key.endswith(("share", "rate")) and not isinstance(item, dict | list):
+                found.append((place, item))
+            found += fractions(item, place)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += fractions(item, f"{path}[{index}]")
+    return found
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**32 - 1), week_index=st.integers(0, 3), hours_in=st.integers(1, 7 * 24 + 12))
+def test_shares_and_rates_are_fractions_and_nothing_is_nan(seed: int, week_index: int, hours_in: int) -> None:
+    cfg = config()
+    week = Week.parse(WEEKS[week_index], cfg.zone)
+    week = week.at(week.start + timedelta(hours=hours_in))
+    text = document(frames(store(seed)), cfg, week)  # allow_nan=False: a NaN or infinity raises
+    found = fractions(json.loads(text))
+    # coding share, review share, top reviewer share, and one escalation rate per category, per team
+    assert len(found) >= len(cfg.teams) * 6
+    assert [(place, v) for place, v in found if v is not None and not 0.0 <= v <= 1.0] == []

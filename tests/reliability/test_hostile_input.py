@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import base64
 import copy
-import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from connectors.errors import SourceError
 from connectors.jira import JiraClient
 from connectors.normalize_jira import normalize_issue
 from core.config import ConfigError, load_config
+from core.schemas import SCHEMAS
 from tests.connectors.github_fake import standard_repo
 from tests.connectors.test_jira_sync import CLOUD_URL, FakeJira, Run, dataset
 from tests.reliability.helpers import REPO, GithubRun, ScriptedGithub, reply
@@ -127,20 +128,30 @@ def test_jira_redirect_within_the_site_is_followed_with_credentials(rsps: respon
     assert rsps.calls[1].request.headers["Authorization"].startswith("Basic ")
 
 
-@pytest.mark.parametrize("auth", ["basic", "bearer"])
-def test_the_jira_library_session_drops_credentials_on_a_cross_host_redirect(
-    rsps: responses.RequestsMock, auth: str
+@pytest.mark.parametrize(
+    ("read", "path"),
+    [
+        (lambda c: c.changelog("DS-1"), "/rest/api/3/issue/DS-1/changelog"),
+        (lambda c: c.comments("DS-1"), "/rest/api/3/issue/DS-1/comment"),
+    ],
+)
+def test_every_jira_read_refuses_a_redirect_to_another_host(
+    rsps: responses.RequestsMock, read: Callable[[JiraClient], Any], path: str
 ) -> None:
-    """What our refusal above backs up: requests strips Authorization when a redirect leaves the
-    host (`Session.rebuild_auth`), for the library's basic and bearer sessions alike."""
+    """Not only the search: the changelog and comment pages go through the same refusal."""
     seen = evil_host(rsps)
-    rsps.add(responses.GET, f"{CLOUD_URL}/x", status=302, headers={"Location": f"{EVIL}/x"})
-    client = JiraClient(
-        CLOUD_URL, "server", "radar" if auth == "basic" else None, "tok", sleep=lambda s: None
-    )
-    client.session.get(f"{CLOUD_URL}/x")  # the session's own redirect handling
-    assert rsps.calls[0].request.headers["Authorization"]
-    assert len(seen) == 1 and "Authorization" not in seen[0]
+    rsps.add(responses.GET, f"{CLOUD_URL}{path}", status=302, headers={"Location": f"{EVIL}/x"})
+    with pytest.raises(SourceError, match=r"redirected to https://evil\.example; not followed"):
+        read(jira_client())
+    assert seen == []
+
+
+def test_a_jira_redirect_loop_within_the_site_ends_in_an_error(rsps: responses.RequestsMock) -> None:
+    here = f"{CLOUD_URL}/rest/api/3/search/jql"
+    rsps.add(responses.GET, here, status=301, headers={"Location": here})
+    with pytest.raises(SourceError, match="redirected more than"):
+        list(jira_client().search_pages('project = "DS"', "DS"))
+    assert 2 <= len(rsps.calls) <= 20  # followed a few times, then given up on: no endless loop
 
 
 # -- secrets in logs and files ----------------------------------------------------------------------
@@ -261,4 +272,6 @@ def test_unknown_jira_fields_and_changelog_items_do_not_break_the_issue() -> Non
     sprint = [row for row in rows.issue_events if row["event_id"] == "777"]
     assert [row["field"] for row in sprint] == ["sprint"]
     assert sprint[0]["at"].isoformat() == "2026-11-03T03:45:00+00:00"
-    json.dumps(rows.issues[0], default=str)  # plain values only
+    # plain values only, one per column of the issues table: no nested dict from the unknown fields
+    assert set(rows.issues[0]) == set(SCHEMAS["issues"])
+    assert {type(v).__name__ for v in rows.issues[0].values()} <= {"str", "list", "datetime", "NoneType"}

@@ -22,8 +22,9 @@ def test_subject_counts_the_lights(team_week: TeamWeekFactory) -> None:
 def test_subject_all_green_and_no_data(team_week: TeamWeekFactory) -> None:
     tw = team_week()
     green = {**tw.to_json(), "checklist": checklist("green", "green", "green", "green", "grey")}
-    assert team_week(summary=green).checklist[0].colour == "green"
-    assert weekly_message(team_week(summary=green), "").subject.endswith("week 2026-W47: all green")
+    message = weekly_message(team_week(summary=green), "")
+    assert message.subject.endswith("week 2026-W47: all green")  # a grey light is no red or yellow
+    assert "[Green] Coding share within the target" in message.text
     grey = team_week(summary=grey_summary("Churn & Retention", 3), frames=empty_evidence())
     assert weekly_message(grey, "").subject.endswith("week 2026-W47: no data")
 
