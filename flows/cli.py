@@ -218,7 +218,7 @@ def sync(
     if cfg.github is None and cfg.jira is None:
         fail(f"{config}: no [github] or [jira] section, nothing to sync", EXIT_BAD_INPUT)
     with failures_exit():
-        from flows.sync import sync_flow
+        from flows.sync_flow import sync_flow
 
         sync_flow(config_path=str(config.resolve()), since=start)
     typer.echo(f"store: {cfg.store_path}")

@@ -24,7 +24,7 @@ from flows.outputs import (
     write_range_files,
 )
 from flows.runners import task_runner
-from flows.sync import run_sync
+from flows.sync_flow import run_sync
 from flows.weekly import RunFailed, deliver_all
 from metrics.result import TeamWeek
 from metrics.weekly import compute_weeks

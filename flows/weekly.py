@@ -30,7 +30,7 @@ from flows.outputs import (
 )
 from flows.runners import task_runner
 from flows.source_health import team_problems
-from flows.sync import SyncFailure, run_sync
+from flows.sync_flow import SyncFailure, run_sync
 from metrics.checklist import CHECKLIST_ITEMS
 from metrics.result import TeamWeek
 from reports.digest import digest_rows, digest_slug, digest_subject, digest_text

@@ -24,7 +24,7 @@ from flows.cli import failures_exit
 from flows.delivery import DeliveryError
 from flows.outputs import UnknownTeam
 from flows.slack import SlackDeliveryError
-from flows.sync import SyncFailed
+from flows.sync_flow import SyncFailed
 from flows.weekly import RunFailed, ScheduleError
 
 

@@ -112,7 +112,7 @@ def test_quarterly_review_writes_weeks_and_trend_pages(tmp_path: Path) -> None:
 def test_sync_retries_only_transient_errors_and_names_the_failures(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import flows.sync
+    import flows.sync_flow
 
     calls: list[tuple[str, str]] = []
 
@@ -138,12 +138,14 @@ def test_sync_retries_only_transient_errors_and_names_the_failures(
         assert token == "gh-test-token"
         return ProbeResult(unchanged=[], probed=len(repos), requests=1)
 
-    monkeypatch.setattr(flows.sync, "sync_github_repo", fake_github)
-    monkeypatch.setattr(flows.sync, "probe_github_repos", fake_probe)
-    monkeypatch.setattr(flows.sync, "sync_jira_project", fake_jira)
-    monkeypatch.setattr(flows.sync, "sync_repo", flows.sync.sync_repo.with_options(retry_delay_seconds=0))
+    monkeypatch.setattr(flows.sync_flow, "sync_github_repo", fake_github)
+    monkeypatch.setattr(flows.sync_flow, "probe_github_repos", fake_probe)
+    monkeypatch.setattr(flows.sync_flow, "sync_jira_project", fake_jira)
     monkeypatch.setattr(
-        flows.sync, "sync_project", flows.sync.sync_project.with_options(retry_delay_seconds=0)
+        flows.sync_flow, "sync_repo", flows.sync_flow.sync_repo.with_options(retry_delay_seconds=0)
+    )
+    monkeypatch.setattr(
+        flows.sync_flow, "sync_project", flows.sync_flow.sync_project.with_options(retry_delay_seconds=0)
     )
     monkeypatch.setenv("GITHUB_TOKEN", "gh-test-token")
     monkeypatch.setenv("JIRA_TOKEN", "jira-test-token")
@@ -170,7 +172,7 @@ def test_sync_retries_only_transient_errors_and_names_the_failures(
 def test_sync_gives_no_task_to_a_repo_the_probe_found_unchanged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, probe_fails: bool
 ) -> None:
-    import flows.sync
+    import flows.sync_flow
 
     synced: list[str] = []
 
@@ -183,8 +185,8 @@ def test_sync_gives_no_task_to_a_repo_the_probe_found_unchanged(
             raise RuntimeError("the probe broke")
         return ProbeResult(unchanged=["acme/churn"], probed=len(repos), requests=1)
 
-    monkeypatch.setattr(flows.sync, "sync_github_repo", fake_github)
-    monkeypatch.setattr(flows.sync, "probe_github_repos", fake_probe)
+    monkeypatch.setattr(flows.sync_flow, "sync_github_repo", fake_github)
+    monkeypatch.setattr(flows.sync_flow, "probe_github_repos", fake_probe)
     monkeypatch.setenv("GITHUB_TOKEN", "gh-test-token")
     config = write_workspace(tmp_path, jira="# no jira")
     code, stdout, stderr = radar("sync", "--config", str(config))

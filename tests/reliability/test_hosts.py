@@ -264,7 +264,7 @@ def test_the_breaker_lets_one_request_try_again_after_its_cooldown_and_closes_on
 
 
 def test_sync_retry_budget_comes_from_the_config(tmp_path: Path) -> None:
-    from flows.sync import sync_repo, with_retry_budget
+    from flows.sync_flow import sync_repo, with_retry_budget
 
     config = parse_config(
         {"runner": {"sync_retries": 3, "sync_retry_delay_seconds": [5]}, "github": {"max_retries": 1}}
