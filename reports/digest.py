@@ -9,36 +9,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from metrics.result import TeamWeek
-from metrics.scope import COLOUR_RANK, worst
-from reports.change import colours_of
+from reports.change import BETTER, WORSE, change, colours_of, streak
 from reports.email import SUBJECT_PREFIX, one_line
 from reports.health import incomplete_reasons
 from reports.mail import DEFINITIONS
 from reports.render import CHECKLIST_SHORT, checklist_lights, lights_in_words
-
-WORSE, BETTER, SAME, UNJUDGED = "worse", "better", "same", "not judged"
-
-
-def change(now: str, before: str | None) -> str:
-    """How a light moved since last week: worse, better, same, or not judged (grey either week)."""
-    if before is None or now == "grey" or before == "grey":
-        return UNJUDGED
-    if COLOUR_RANK[now] > COLOUR_RANK[before]:
-        return WORSE
-    if COLOUR_RANK[now] < COLOUR_RANK[before]:
-        return BETTER
-    return SAME
-
-
-def streak(history: Sequence[TeamWeek]) -> int:
-    """Weeks in a row, ending with the last of `history` (oldest first), in which the team had
-    a red or yellow light."""
-    count = 0
-    for tw in reversed(history):
-        if worst(*colours_of(tw).values()) not in ("red", "yellow"):
-            break
-        count += 1
-    return count
 
 
 def streak_words(weeks: int, known: int) -> str:
