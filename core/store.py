@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import io
 import logging
 import os
 import re
@@ -211,22 +212,12 @@ Change = Callable[[Part, pl.DataFrame], pl.DataFrame]  # one part's new rows, gi
 
 def write_frames(frames: Mapping[Path, pl.DataFrame]) -> None:
     """`atomic_write_set` for Parquet frames: every temp file on disk before the first rename."""
-    written: list[tuple[Path, Path]] = []
-    try:
-        for path, frame in frames.items():
-            tmp = temp_path(path)
-            written.append((tmp, path))
-            frame.write_parquet(tmp)
-            with open(tmp, "rb+") as handle:
-                os.fsync(handle.fileno())
-    except BaseException:
-        for tmp, _ in written:
-            tmp.unlink(missing_ok=True)
-        raise
-    for tmp, path in written:
-        os.replace(tmp, path)
-    for folder in {path.parent for _, path in written}:
-        _fsync_dir(folder)
+    encoded: dict[Path, bytes] = {}
+    for path, frame in frames.items():
+        buffer = io.BytesIO()
+        frame.write_parquet(buffer)
+        encoded[path] = buffer.getvalue()
+    atomic_write_set(encoded)
 
 
 class Store:
