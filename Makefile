@@ -42,8 +42,9 @@ lint: install
 # Mutation testing with mutmut over metrics/, connectors/, core/ and reports/email.py against the
 # fast unit tests (slow: hours for everything; not part of `make test` or CI). MUTANTS='metrics.decisions*'
 # picks some; results are kept in mutants/ between runs. See tests/MUTANTS.md.
+# SAMPLE=N: N mutants drawn at random from each package (tests/mutants_sample.py) instead of all.
 mutate: install
-	$(BIN)/mutmut run --max-children $(or $(JOBS),2) $(MUTANTS)
+	$(if $(SAMPLE),$(BIN)/python -m tests.mutants_sample $(SAMPLE) --jobs $(or $(JOBS),2),$(BIN)/mutmut run --max-children $(or $(JOBS),2) $(MUTANTS))
 	$(BIN)/python -m tests.mutants_report
 
 # BENCH_SCALE=1: the organisation scale (60 teams, 120 repos, 1 M commits; tens of minutes).

@@ -8,6 +8,7 @@ exit code of every mutant's test run) and the survivors judged equivalent in tes
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from collections import Counter, defaultdict
@@ -53,30 +54,54 @@ def outcome(code: int | None, name: str, equivalent: set[str]) -> str | None:
     return "other"
 
 
+def interval(killed: int, judged: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95 % Wilson interval of a score measured on a sample of `judged` mutants."""
+    if judged == 0:
+        return (0.0, 1.0)
+    share = killed / judged
+    centre = (share + z * z / (2 * judged)) / (1 + z * z / judged)
+    half = z * math.sqrt(share * (1 - share) / judged + z * z / (4 * judged * judged)) / (1 + z * z / judged)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
 def main() -> int:
     if not MUTANTS.exists():
         print("no mutants/ folder: run `make mutate` first", file=sys.stderr)
         return 1
     equivalent = equivalent_mutants()
     counts: dict[str, Counter[str]] = defaultdict(Counter)
+    generated: Counter[str] = Counter()
     survivors: list[str] = []
     for name, code in sorted(results().items()):
+        package = name.split(".", 1)[0]
+        generated[package] += 1
         kind = outcome(code, name, equivalent)
         if kind is None:
             continue
-        counts[name.split(".", 1)[0]][kind] += 1
+        counts[package][kind] += 1
         if kind == "survived":
             survivors.append(name)
     columns = ("killed", "survived", "equivalent", "no tests", "other")
-    print(f"{'package':<12}" + "".join(f"{c:>12}" for c in columns) + f"{'score':>8}")
+    print(
+        f"{'package':<12}{'run':>12}" + "".join(f"{c:>12}" for c in columns) + f"{'score':>8}  95 % interval"
+    )
     for package in PACKAGES:
         row = counts.get(package)
         if not row:
             continue
         judged = row["killed"] + row["survived"]
         score = f"{100 * row['killed'] / judged:.0f} %" if judged else "-"
-        print(f"{package:<12}" + "".join(f"{row[c]:>12}" for c in columns) + f"{score:>8}")
-    print("\nscore: killed / (killed + survived); equivalent mutants and mutants no test reaches are apart.")
+        low, high = interval(row["killed"], judged)
+        ran = f"{sum(row.values())}/{generated[package]}"
+        print(
+            f"{package:<12}{ran:>12}"
+            + "".join(f"{row[c]:>12}" for c in columns)
+            + f"{score:>8}  {100 * low:.0f}–{100 * high:.0f} %"
+        )
+    print(
+        "\nscore: killed / (killed + survived); equivalent mutants and mutants no test reaches are apart."
+        "\nrun: mutants run of those generated; on a sample the interval is where the whole score lies."
+    )
     if survivors:
         print(f"\n{len(survivors)} survivors (`mutmut show NAME` shows the change):")
         for name in survivors:

@@ -27,7 +27,7 @@ from core.weeks import last_complete_week
 from tests.connectors.github_fake import FakeGithub, Repo
 from tests.connectors.test_jira_sync import FakeJira
 from tests.e2e import dataset
-from tests.e2e.harness import RADAR, Environment, Finished, read_store, write_config
+from tests.e2e.harness import RADAR, Environment, Finished, PrefectServer, read_store, write_config
 from tests.e2e.server import DROP, TRUNCATE, Reply, Request, Service, html_502, json_reply
 from tests.e2e.tls import Certificates, make_certificates
 from tests.s3server import S3Server
@@ -318,6 +318,11 @@ def prefect_database(home: Path, certificates: Certificates) -> Path:
     return database
 
 
+# The scenarios whose radar processes each start Prefect's temporary server, as a user's do with
+# no PREFECT_API_URL; every other scenario's runs share one `prefect server start` (harness.py).
+OWN_SERVER = frozenset({"clean"})
+
+
 class Runs:
     """Every run of the session, started at once on a small pool; `get(name)` waits for one."""
 
@@ -329,13 +334,18 @@ class Runs:
         s3: S3Server | None = None,
     ) -> None:
         self.scenarios = {name: Scenario(name, root, certificates) for name in plan}
+        self.server: PrefectServer | None = None
         for scenario in self.scenarios.values():
             scenario.s3 = s3
         if plan:
             database = prefect_database(root / "prefect-template", certificates)
-            for scenario in self.scenarios.values():
+            if set(plan) - OWN_SERVER:
+                self.server = PrefectServer(root / "prefect-server", certificates.ca, database)
+            for name, scenario in self.scenarios.items():
                 scenario.env.prefect_home.mkdir(parents=True)
                 shutil.copyfile(database, scenario.env.prefect_home / database.name)
+                if name not in OWN_SERVER:
+                    scenario.env.server = self.server
         self.pool = ThreadPoolExecutor(max_workers=PARALLEL_RUNS, thread_name_prefix="radar-run")
         self.futures: dict[str, Future[Any]] = {
             name: self.pool.submit(job, self.scenarios[name]) for name, job in plan.items()
@@ -344,10 +354,17 @@ class Runs:
     def get(self, name: str) -> Any:
         return self.futures[name].result(timeout=600)
 
+    def folders(self) -> list[Path]:
+        """Every folder the runs wrote to: the scenarios' and the shared Prefect server's home."""
+        shared = [self.server.home] if self.server is not None else []
+        return [scenario.folder for scenario in self.scenarios.values()] + shared
+
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
         for scenario in self.scenarios.values():
             scenario.close()
+        if self.server is not None:
+            self.server.close()
 
 
 @pytest.fixture(scope="session")

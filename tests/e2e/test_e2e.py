@@ -494,8 +494,8 @@ def test_no_token_in_any_output_or_file_the_runs_left(runs: Runs) -> None:
     assert [form for form in secrets if any(form in output for output in outputs)] == []
     needles = [secret.encode() for secret in secrets]
     checked = 0
-    for scenario in runs.scenarios.values():
-        for path in scenario.folder.rglob("*"):
+    for folder in runs.folders():
+        for path in folder.rglob("*"):
             if path.is_file():
                 content = path.read_bytes()
                 checked += 1

@@ -141,16 +141,11 @@ def test_sync_retries_only_transient_errors_and_names_the_failures(
     monkeypatch.setattr(flows.sync_flow, "sync_github_repo", fake_github)
     monkeypatch.setattr(flows.sync_flow, "probe_github_repos", fake_probe)
     monkeypatch.setattr(flows.sync_flow, "sync_jira_project", fake_jira)
-    monkeypatch.setattr(
-        flows.sync_flow, "sync_repo", flows.sync_flow.sync_repo.with_options(retry_delay_seconds=0)
-    )
-    monkeypatch.setattr(
-        flows.sync_flow, "sync_project", flows.sync_flow.sync_project.with_options(retry_delay_seconds=0)
-    )
     monkeypatch.setenv("GITHUB_TOKEN", "gh-test-token")
     monkeypatch.setenv("JIRA_TOKEN", "jira-test-token")
 
-    config = write_workspace(tmp_path)
+    # The pause between tries comes from the config (the default is 30 s, then 120 s).
+    config = write_workspace(tmp_path, extra="[runner]\nsync_retry_delay_seconds = [0]\n")
     code, _, stderr = radar("sync", "--config", str(config))
     assert code == 1
     assert stderr == (
