@@ -26,7 +26,7 @@ browser:
 	  else echo "the tests need chromium and openssl: sudo apt-get install chromium openssl" >&2; exit 1; fi; }
 
 test: install browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadscope
 
 # prefect.yaml deployed to a process work pool on a real Prefect server, a worker running the
 # weekly flow; a sync on two Dask workers into an S3 store (minutes, so apart from `make test`;

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 import responses
@@ -76,3 +79,29 @@ def s3_env(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> S3Server:
     for name, value in s3_server.env.items():
         monkeypatch.setenv(name, value)
     return s3_server
+
+
+# `make test` runs on two workers (`pytest -n 2 --dist loadscope`), each test file a unit of work,
+# except that every file on the Prefect test harness is one unit: the harness (~25 s) would
+# otherwise start on both workers. The end-to-end runs are one file already. (xdist's own
+# `loadgroup` marks do nothing on pytest 9.2, which no longer reads the `_nodeid` xdist sets.)
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_STARTS = {"prefect_harness": "prefect"}
+
+
+@functools.cache
+def work_unit(path: str) -> str:
+    """The unit a test file's tests are scheduled in: the name of the costly start it shares, or
+    the file itself."""
+    text = (ROOT / path).read_text("utf-8") if (ROOT / path).is_file() else ""
+    return next((unit for fixture, unit in SHARED_STARTS.items() if fixture in text), path)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedStartScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid.split("::", 1)[0])
+
+    return SharedStartScheduling(config, log)
