@@ -181,3 +181,33 @@ def test_empty_week() -> None:
         "reports": 3,
         "expected_hours": 40.0,
     }
+
+
+def test_two_managers_committing_at_the_same_hours_keep_their_own_sessions() -> None:
+    # Mia (team Core) commits at 10:00 and 11:00, Leo (team Edge) at 10:30, all on Tue 17 Nov.
+    # Mia's commits are 60 min apart (<= 120): one session 10:00-11:00 + 30 min = 1.5 h.
+    # Leo's one commit: 0 + 30 min = 0.5 h. Leo's commit between Mia's must not cut her session
+    # in two (that would give her 0.5 + 0.5 = 1.0 h).
+    cfg = config(
+        people=[
+            {"id": "mia", "github": ["mia-gh"]},
+            {"id": "leo", "github": ["leo-gh"]},
+            {"id": "m1", "github": ["m1-gh"]},
+            {"id": "m2", "github": ["m2-gh"]},
+        ],
+        teams=[
+            {"name": "Core", "manager": "mia", "members": ["m1"]},
+            {"name": "Edge", "manager": "leo", "members": ["m2"]},
+        ],
+    )
+    commits = frame(
+        "commits",
+        [
+            commit("a", "2026-11-17 10:00", author="mia-gh"),
+            commit("b", "2026-11-17 10:30", author="leo-gh"),
+            commit("c", "2026-11-17 11:00", author="mia-gh"),
+        ],
+    )
+    weeks = team_weeks({"commits": commits}, cfg, Week.parse(WEEK, cfg.zone))
+    hours = {week.team.name: week.to_json()["coding"]["hours"] for week in weeks}
+    assert hours == {"Core": 1.5, "Edge": 0.5}
