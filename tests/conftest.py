@@ -97,8 +97,21 @@ def work_unit(path: str) -> str:
     return next((unit for fixture, unit in SHARED_STARTS.items() if fixture in text), path)
 
 
+def start_order(item: pytest.Item) -> int:
+    """The longest units first, so that neither is left running alone at the end: the end-to-end
+    runs (~2.5 min), then the Prefect harness files, then everything else."""
+    path = item.nodeid.split("::", 1)[0]
+    return 0 if path.startswith("tests/e2e/") else 1 if work_unit(path) == "prefect" else 2
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=start_order)  # stable: each file's tests keep their order
+
+
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False  # the units in collection order (start_order), not by size
 
     class SharedStartScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:

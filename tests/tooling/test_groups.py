@@ -22,3 +22,11 @@ def test_every_test_this_session_runs_on_the_harness_is_in_the_prefect_unit(
     for item in request.session.items:
         if "prefect_harness" in getattr(item, "fixturenames", ()):
             assert work_unit(item.nodeid.split("::", 1)[0]) == "prefect", item.nodeid
+
+
+def test_the_longest_units_start_first(request: pytest.FixtureRequest) -> None:
+    """Collected order: the end-to-end file, then the harness files, then the rest (each worker
+    takes units in this order, so the two longest start at once)."""
+    paths = [item.nodeid.split("::", 1)[0] for item in request.session.items]
+    ranks = [0 if p.startswith("tests/e2e/") else 1 if work_unit(p) == "prefect" else 2 for p in paths]
+    assert ranks == sorted(ranks)
