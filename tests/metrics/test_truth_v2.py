@@ -427,3 +427,15 @@ def test_unmapped_escalator_is_named_by_raw_identity() -> None:
     }
     item = summary(tables)["escalations"]["tactical"]["items"][0]
     assert (item["kind"], item["by"]) == ("mention", "acc-stranger")
+
+
+def test_a_record_at_the_instant_of_as_of_is_not_seen() -> None:
+    # As of Wed 12:00, "from as_of on" includes the instant itself: the request to mia made at
+    # exactly Wed 12:00 is not there yet, so nothing waits; a second later it would (0 h).
+    tables = {
+        "pull_requests": frame("pull_requests", [pr(7, "m1-gh", created="2026-11-17 09:00")]),
+        "review_requests": frame("review_requests", [request(7, "mia-gh", "2026-11-18 12:00")]),
+    }
+    assert summary(tables, "2026-11-18 12:00")["reviews"]["waiting_on_manager"] == []
+    later = summary(tables, "2026-11-18 12:00:01")["reviews"]["waiting_on_manager"]
+    assert [row["number"] for row in later] == [7]
