@@ -439,3 +439,23 @@ def test_a_record_at_the_instant_of_as_of_is_not_seen() -> None:
     assert summary(tables, "2026-11-18 12:00")["reviews"]["waiting_on_manager"] == []
     later = summary(tables, "2026-11-18 12:00:01")["reviews"]["waiting_on_manager"]
     assert [row["number"] for row in later] == [7]
+
+
+def test_a_change_at_the_instant_of_as_of_is_rolled_back() -> None:
+    # DS-1 is an Epic today; its type changed from Task at exactly Wed 12:00. As of Wed 12:00 that
+    # change has not happened: DS-1 (commented on Tue, so active) is a tactical issue, not a
+    # strategic one. A second later it is strategic.
+    tables = {
+        "issues": frame("issues", [issue("DS-1", issue_type="Epic")]),
+        "issue_events": frame(
+            "issue_events", [event("DS-1", "101", "issuetype", "2026-11-18 12:00", "acc-m1", "Task", "Epic")]
+        ),
+        "comments": frame("comments", [comment("DS-1", "c1", "acc-m1", "2026-11-17 10:00")]),
+    }
+
+    def active(at: str) -> tuple[int, int]:
+        escalations = summary(tables, at)["escalations"]
+        return escalations["tactical"]["active"], escalations["strategic"]["active"]
+
+    assert active("2026-11-18 12:00") == (1, 0)
+    assert active("2026-11-18 12:00:01") == (0, 1)
