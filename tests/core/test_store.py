@@ -208,6 +208,21 @@ def test_a_write_rewrites_only_the_parts_it_touches(backend: Backend) -> None:
     assert sorted(store.read("commits")["sha"].to_list()) == ["a", "b", "w"]
 
 
+def test_a_write_replaces_the_whole_table_and_drops_the_parts_it_no_longer_has(backend: Backend) -> None:
+    """`write` is the table's new content: a repo missing from the frame loses its part."""
+    store = backend.store()
+    web = {**commit_rows("w")[0], "repo": "acme/web"}
+    store.write("commits", pl.DataFrame([*commit_rows("a"), web]))
+    assert sorted(part_versions(backend, "commits")) == ["acme/app", "acme/web"]
+    store.write("commits", pl.DataFrame(commit_rows("b")))
+    # Only acme/app's new row is left; acme/web's part is gone, not kept as it was.
+    assert list(part_versions(backend, "commits")) == ["acme/app"]
+    assert store.read("commits")["sha"].to_list() == ["b"]
+    # An empty frame empties the table.
+    store.write("commits", pl.DataFrame(schema=SCHEMAS["commits"]))
+    assert store.read("commits").is_empty()
+
+
 def test_jira_rows_are_kept_by_the_project_of_their_key(backend: Backend) -> None:
     store = backend.store()
     events = [{"key": key, "event_id": "1", "field": "status"} for key in ("PLAT-2", "DS-1", "DS-10", "odd")]
