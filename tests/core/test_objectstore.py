@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 import time
@@ -83,8 +84,9 @@ def test_config_keeps_an_s3_store_as_its_url(tmp_path: Path) -> None:
 
 
 def test_a_commit_that_loses_the_race_is_redone_on_the_winners_table(
-    s3_env: S3Server, monkeypatch: pytest.MonkeyPatch
+    s3_env: S3Server, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger="core.objectstore")
     location = s3_env.new_location()
     first, second = Store(location), Store(location)
     first.upsert("commits", rows("a"))
@@ -103,6 +105,10 @@ def test_a_commit_that_loses_the_race_is_redone_on_the_winners_table(
     monkeypatch.setattr(ObjectClient, "put", put_after_a_rival)
     assert first.upsert("commits", rows("b")) == 3  # a + rival + b: nothing lost
     assert raced == ["commits" + MANIFEST_SUFFIX]
+    # The redone commit is logged once, naming its table first (what tests/core/s3_writer.py
+    # counts, and what a debug log is searched for).
+    redone = [r.getMessage() for r in caplog.records if "another writer" in r.getMessage()]
+    assert redone == ["commits: another writer committed first; redoing the change"]
     assert sorted(Store(location).read("commits")["sha"].to_list()) == ["a", "b", "rival"]
     # Three commits (a; rival; b redone on rival) and one data object each; the losing
     # attempt's upload was deleted. The current one plus the two it retired remain.
