@@ -227,3 +227,71 @@ def test_missing_bucket_is_one_clear_error_without_the_secret(s3_env: S3Server) 
         Store("s3://radar-missing-bucket/x").upsert("commits", rows("a"))
     assert "radar-missing-bucket" in str(raised.value)
     assert CREDENTIALS["AWS_SECRET_ACCESS_KEY"] not in str(raised.value)
+
+
+# -- what S3 answers ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("call", ["get", "put", "list"])
+def test_every_call_on_a_missing_bucket_says_the_bucket_does_not_exist(s3_env: S3Server, call: str) -> None:
+    """Reading, writing or listing a bucket that is not there is one StoreError naming the bucket."""
+    objects = ObjectClient(S3Location.parse("s3://radar-missing-bucket/x"))
+    with pytest.raises(StoreError) as raised:
+        if call == "get":
+            objects.get("state.json")
+        elif call == "put":
+            objects.put("state.json", b"{}")
+        else:
+            objects.list("commits")
+    assert str(raised.value) == "s3://radar-missing-bucket: the bucket does not exist"
+
+
+def test_a_document_deleted_since_it_was_read_is_written_again_from_nothing(
+    s3_env: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A conditional put of a document someone deleted meanwhile (S3: 404 NoSuchKey) is a lost
+    race like any other: the change is redone on no document, not reported as a failure."""
+    location = s3_env.new_location()
+    SyncState(Store(location)).set_cursor("github", "acme/app", AT)
+    prefix = location.removeprefix(f"s3://{BUCKET}/")
+    put = ObjectClient.put
+    deleted: list[str] = []
+
+    def put_after_a_delete(self: ObjectClient, name: str, data: bytes, **conditions: Any) -> str:
+        if name == "state.json" and not deleted:
+            deleted.append(name)
+            s3_env.client().delete_object(Bucket=BUCKET, Key=f"{prefix}/state.json")  # type: ignore[attr-defined]
+        return put(self, name, data, **conditions)
+
+    monkeypatch.setattr(ObjectClient, "put", put_after_a_delete)
+    SyncState(Store(location)).set_cursor("github", "acme/web", AT + timedelta(hours=1))
+    assert deleted == ["state.json"]
+    # Redone on no state: the new cursor is there, the deleted one is not.
+    state = SyncState(Store(location))
+    assert state.cursor("github", "acme/web") == AT + timedelta(hours=1)
+    assert state.cursor("github", "acme/app") is None
+
+
+def test_a_document_replaced_at_every_attempt_is_given_up_naming_it(
+    s3_env: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After MAX_ATTEMPTS lost races the update stops with a StoreError that names the document."""
+    location = s3_env.new_location()
+    prefix = location.removeprefix(f"s3://{BUCKET}/")
+    put = ObjectClient.put
+    backed_off: list[int] = []
+
+    def put_after_a_rival(self: ObjectClient, name: str, data: bytes, **conditions: Any) -> str:
+        # Another sync writes the state just before each of this writer's puts (new content
+        # each time: the same bytes would keep the ETag, and the condition would hold).
+        rival = json.dumps({"jira": {f"DS{len(backed_off)}": {}}}).encode()
+        s3_env.client().put_object(Bucket=BUCKET, Key=f"{prefix}/state.json", Body=rival)  # type: ignore[attr-defined]
+        return put(self, name, data, **conditions)
+
+    monkeypatch.setattr(ObjectClient, "put", put_after_a_rival)
+    monkeypatch.setattr(objectstore, "MAX_ATTEMPTS", 3)
+    monkeypatch.setattr(objectstore, "_back_off", backed_off.append)
+    with pytest.raises(StoreError) as raised:
+        SyncState(Store(location)).set_cursor("github", "acme/app", AT)
+    assert str(raised.value) == f"{location}/state.json: gave up after 3 conflicting writes"
+    assert backed_off == [0, 1, 2]  # one pause after each of the three lost races
