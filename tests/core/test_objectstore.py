@@ -9,7 +9,9 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -23,7 +25,7 @@ from tests.s3server import BUCKET, CREDENTIALS, S3Server
 AT = datetime(2026, 11, 17, 9, tzinfo=UTC)
 
 
-def rows(*shas: str, repo: str = "acme/app") -> list[dict[str, Any]]:
+def rows(*shas: str, repo: str | None = "acme/app") -> list[dict[str, Any]]:
     return [{"repo": repo, "sha": sha, "authored_at": AT} for sha in shas]
 
 
@@ -295,3 +297,60 @@ def test_a_document_replaced_at_every_attempt_is_given_up_naming_it(
         SyncState(Store(location)).set_cursor("github", "acme/app", AT)
     assert str(raised.value) == f"{location}/state.json: gave up after 3 conflicting writes"
     assert backed_off == [0, 1, 2]  # one pause after each of the three lost races
+
+
+# -- commits that fail halfway ------------------------------------------------------------------------
+
+
+def test_a_commit_whose_upload_fails_deletes_what_it_uploaded(
+    s3_env: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When S3 refuses one of a commit's data objects, the ones it already uploaded are deleted
+    and the table stays as it was."""
+    location = s3_env.new_location()
+    store = Store(location)
+    store.upsert("commits", rows("a"))
+    before = keys(s3_env, location)
+    put = ObjectClient.put
+    data_puts: list[str] = []
+
+    def put_refused_the_second_time(self: ObjectClient, name: str, data: bytes, **conditions: Any) -> str:
+        if name.startswith("commits/"):
+            data_puts.append(name)
+            if len(data_puts) == 2:
+                raise StoreError(f"{name}: S3 answered 503 SlowDown")
+        return put(self, name, data, **conditions)
+
+    monkeypatch.setattr(ObjectClient, "put", put_refused_the_second_time)
+    with pytest.raises(StoreError, match="SlowDown"):
+        store.upsert("commits", [*rows("b"), *rows("w", repo="acme/web")])  # two parts, two uploads
+    assert len(data_puts) == 2
+    assert keys(s3_env, location) == before  # the first upload is gone again
+    assert Store(location).read("commits")["sha"].to_list() == ["a"]
+
+
+def test_a_data_object_is_never_overwritten(s3_env: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Data objects are immutable: a commit whose object name is taken (two parts given the same
+    name here) fails instead of replacing the object."""
+    location = s3_env.new_location()
+    monkeypatch.setattr(objectstore, "uuid", SimpleNamespace(uuid4=lambda: UUID(int=7)))
+    store = Store(location)
+    # Both parts' objects are named `commits/<second>-000…07.parquet`: S3 refuses the second
+    # put (If-None-Match: *), the commit stops before its manifest and deletes the first.
+    with pytest.raises(objectstore.Conflict):
+        store.upsert("commits", [*rows("a"), *rows("w", repo="acme/web")])
+    assert keys(s3_env, location) == []
+    assert Store(location).read("commits").is_empty()
+
+
+def test_the_manifest_lists_parts_in_value_order(s3_env: S3Server) -> None:
+    """Whatever order parts were committed in, the manifest lists them by value, the null part
+    last, so a reader that follows it reads the rows in primary-key order."""
+    location = s3_env.new_location()
+    store = Store(location)
+    for repo in (None, "b/two", "a/one"):  # each commit adds its part after the ones there
+        store.upsert("commits", rows("x", repo=repo))
+    document = manifest(s3_env, location, "commits")
+    assert [part["value"] for part in document["parts"]] == ["a/one", "b/two", None]
+    frame = s3_env.read_store(location)["commits"]  # the manifest's order, not the store's reader
+    assert frame["repo"].to_list() == ["a/one", "b/two", None]
