@@ -46,7 +46,7 @@ def main(location: str, name: str, batches: int, hold: int | None) -> None:
                     sys.stdin.read()
             return put(self, key, data, **conditions)
 
-        objectstore.ObjectClient.put = holding_put  # type: ignore[method-assign]
+        objectstore.ObjectClient.put = holding_put  # type: ignore[method-assign, assignment]
     store = Store(location)
     state = SyncState(store)
     start = datetime(2026, 11, 16, tzinfo=UTC)

@@ -73,6 +73,14 @@ def test_literal_token_is_rejected() -> None:
     assert "ghp_abc123" not in " ".join(found)
 
 
+@pytest.mark.parametrize("reference", ["env:", "prefect-secret:"])
+def test_a_reference_without_a_name_says_the_name_is_missing(reference: str) -> None:
+    """A prefix with nothing after it is refused in words a person can act on."""
+    data = example()
+    data["github"]["token"] = reference
+    assert problems(data) == ["github.token: names no variable or block after the prefix"]
+
+
 @pytest.mark.parametrize(
     "url",
     [

@@ -81,3 +81,10 @@ def test_the_cli_maps_an_error_to_its_kinds_exit_code_whatever_its_name(
         "radar: variable T is not set\n",
     )
     assert _exit(KeyError("x"), capsys) == (1, "radar: KeyError: 'x'\n")
+
+
+def test_a_secret_error_without_text_is_named_by_its_own_kind() -> None:
+    """A secret's error always prints a line: with no text, the name of its class (the kind a
+    person can look up), never an empty line."""
+    assert SecretError("").verdict() == "SecretError"
+    assert SecretError("  \n ").verdict() == "SecretError"  # only blanks: no first line either

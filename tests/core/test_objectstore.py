@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -22,7 +25,7 @@ from tests.s3server import BUCKET, CREDENTIALS, S3Server
 AT = datetime(2026, 11, 17, 9, tzinfo=UTC)
 
 
-def rows(*shas: str, repo: str = "acme/app") -> list[dict[str, Any]]:
+def rows(*shas: str, repo: str | None = "acme/app") -> list[dict[str, Any]]:
     return [{"repo": repo, "sha": sha, "authored_at": AT} for sha in shas]
 
 
@@ -83,8 +86,9 @@ def test_config_keeps_an_s3_store_as_its_url(tmp_path: Path) -> None:
 
 
 def test_a_commit_that_loses_the_race_is_redone_on_the_winners_table(
-    s3_env: S3Server, monkeypatch: pytest.MonkeyPatch
+    s3_env: S3Server, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger="core.objectstore")
     location = s3_env.new_location()
     first, second = Store(location), Store(location)
     first.upsert("commits", rows("a"))
@@ -103,6 +107,10 @@ def test_a_commit_that_loses_the_race_is_redone_on_the_winners_table(
     monkeypatch.setattr(ObjectClient, "put", put_after_a_rival)
     assert first.upsert("commits", rows("b")) == 3  # a + rival + b: nothing lost
     assert raced == ["commits" + MANIFEST_SUFFIX]
+    # The redone commit is logged once, naming its table first (what tests/core/s3_writer.py
+    # counts, and what a debug log is searched for).
+    redone = [r.getMessage() for r in caplog.records if "another writer" in r.getMessage()]
+    assert redone == ["commits: another writer committed first; redoing the change"]
     assert sorted(Store(location).read("commits")["sha"].to_list()) == ["a", "b", "rival"]
     # Three commits (a; rival; b redone on rival) and one data object each; the losing
     # attempt's upload was deleted. The current one plus the two it retired remain.
@@ -221,3 +229,128 @@ def test_missing_bucket_is_one_clear_error_without_the_secret(s3_env: S3Server) 
         Store("s3://radar-missing-bucket/x").upsert("commits", rows("a"))
     assert "radar-missing-bucket" in str(raised.value)
     assert CREDENTIALS["AWS_SECRET_ACCESS_KEY"] not in str(raised.value)
+
+
+# -- what S3 answers ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("call", ["get", "put", "list"])
+def test_every_call_on_a_missing_bucket_says_the_bucket_does_not_exist(s3_env: S3Server, call: str) -> None:
+    """Reading, writing or listing a bucket that is not there is one StoreError naming the bucket."""
+    objects = ObjectClient(S3Location.parse("s3://radar-missing-bucket/x"))
+    with pytest.raises(StoreError) as raised:
+        if call == "get":
+            objects.get("state.json")
+        elif call == "put":
+            objects.put("state.json", b"{}")
+        else:
+            objects.list("commits")
+    assert str(raised.value) == "s3://radar-missing-bucket: the bucket does not exist"
+
+
+def test_a_document_deleted_since_it_was_read_is_written_again_from_nothing(
+    s3_env: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A conditional put of a document someone deleted meanwhile (S3: 404 NoSuchKey) is a lost
+    race like any other: the change is redone on no document, not reported as a failure."""
+    location = s3_env.new_location()
+    SyncState(Store(location)).set_cursor("github", "acme/app", AT)
+    prefix = location.removeprefix(f"s3://{BUCKET}/")
+    put = ObjectClient.put
+    deleted: list[str] = []
+
+    def put_after_a_delete(self: ObjectClient, name: str, data: bytes, **conditions: Any) -> str:
+        if name == "state.json" and not deleted:
+            deleted.append(name)
+            s3_env.client().delete_object(Bucket=BUCKET, Key=f"{prefix}/state.json")  # type: ignore[attr-defined]
+        return put(self, name, data, **conditions)
+
+    monkeypatch.setattr(ObjectClient, "put", put_after_a_delete)
+    SyncState(Store(location)).set_cursor("github", "acme/web", AT + timedelta(hours=1))
+    assert deleted == ["state.json"]
+    # Redone on no state: the new cursor is there, the deleted one is not.
+    state = SyncState(Store(location))
+    assert state.cursor("github", "acme/web") == AT + timedelta(hours=1)
+    assert state.cursor("github", "acme/app") is None
+
+
+def test_a_document_replaced_at_every_attempt_is_given_up_naming_it(
+    s3_env: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After MAX_ATTEMPTS lost races the update stops with a StoreError that names the document."""
+    location = s3_env.new_location()
+    prefix = location.removeprefix(f"s3://{BUCKET}/")
+    put = ObjectClient.put
+    backed_off: list[int] = []
+
+    def put_after_a_rival(self: ObjectClient, name: str, data: bytes, **conditions: Any) -> str:
+        # Another sync writes the state just before each of this writer's puts (new content
+        # each time: the same bytes would keep the ETag, and the condition would hold).
+        rival = json.dumps({"jira": {f"DS{len(backed_off)}": {}}}).encode()
+        s3_env.client().put_object(Bucket=BUCKET, Key=f"{prefix}/state.json", Body=rival)  # type: ignore[attr-defined]
+        return put(self, name, data, **conditions)
+
+    monkeypatch.setattr(ObjectClient, "put", put_after_a_rival)
+    monkeypatch.setattr(objectstore, "MAX_ATTEMPTS", 3)
+    monkeypatch.setattr(objectstore, "_back_off", backed_off.append)
+    with pytest.raises(StoreError) as raised:
+        SyncState(Store(location)).set_cursor("github", "acme/app", AT)
+    assert str(raised.value) == f"{location}/state.json: gave up after 3 conflicting writes"
+    assert backed_off == [0, 1, 2]  # one pause after each of the three lost races
+
+
+# -- commits that fail halfway ------------------------------------------------------------------------
+
+
+def test_a_commit_whose_upload_fails_deletes_what_it_uploaded(
+    s3_env: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When S3 refuses one of a commit's data objects, the ones it already uploaded are deleted
+    and the table stays as it was."""
+    location = s3_env.new_location()
+    store = Store(location)
+    store.upsert("commits", rows("a"))
+    before = keys(s3_env, location)
+    put = ObjectClient.put
+    data_puts: list[str] = []
+
+    def put_refused_the_second_time(self: ObjectClient, name: str, data: bytes, **conditions: Any) -> str:
+        if name.startswith("commits/"):
+            data_puts.append(name)
+            if len(data_puts) == 2:
+                raise StoreError(f"{name}: S3 answered 503 SlowDown")
+        return put(self, name, data, **conditions)
+
+    monkeypatch.setattr(ObjectClient, "put", put_refused_the_second_time)
+    with pytest.raises(StoreError, match="SlowDown"):
+        store.upsert("commits", [*rows("b"), *rows("w", repo="acme/web")])  # two parts, two uploads
+    assert len(data_puts) == 2
+    assert keys(s3_env, location) == before  # the first upload is gone again
+    assert Store(location).read("commits")["sha"].to_list() == ["a"]
+
+
+def test_a_data_object_is_never_overwritten(s3_env: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Data objects are immutable: a commit whose object name is taken (two parts given the same
+    name here) fails instead of replacing the object."""
+    location = s3_env.new_location()
+    monkeypatch.setattr(objectstore, "uuid", SimpleNamespace(uuid4=lambda: UUID(int=7)))
+    store = Store(location)
+    # Both parts' objects are named `commits/<second>-000…07.parquet`: S3 refuses the second
+    # put (If-None-Match: *), the commit stops before its manifest and deletes the first.
+    with pytest.raises(objectstore.Conflict):
+        store.upsert("commits", [*rows("a"), *rows("w", repo="acme/web")])
+    assert keys(s3_env, location) == []
+    assert Store(location).read("commits").is_empty()
+
+
+def test_the_manifest_lists_parts_in_value_order(s3_env: S3Server) -> None:
+    """Whatever order parts were committed in, the manifest lists them by value, the null part
+    last, so a reader that follows it reads the rows in primary-key order."""
+    location = s3_env.new_location()
+    store = Store(location)
+    for repo in (None, "b/two", "a/one"):  # each commit adds its part after the ones there
+        store.upsert("commits", rows("x", repo=repo))
+    document = manifest(s3_env, location, "commits")
+    assert [part["value"] for part in document["parts"]] == ["a/one", "b/two", None]
+    frame = s3_env.read_store(location)["commits"]  # the manifest's order, not the store's reader
+    assert frame["repo"].to_list() == ["a/one", "b/two", None]

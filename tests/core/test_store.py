@@ -17,7 +17,7 @@ import pytest
 
 from core.schemas import SCHEMAS
 from core.state import SyncState
-from core.store import Store, StoreError, part_name
+from core.store import Store, StoreError, part_name, part_order
 from tests.s3server import BUCKET, S3Server
 
 
@@ -197,7 +197,7 @@ def test_a_write_rewrites_only_the_parts_it_touches(backend: Backend) -> None:
     store = backend.store()
     store.upsert("commits", [*commit_rows("a"), {**commit_rows("w")[0], "repo": "acme/web"}])
     before = part_versions(backend, "commits")
-    assert sorted(before) == ["acme/app", "acme/web"]
+    assert sorted(before, key=part_order) == ["acme/app", "acme/web"]
     assert store.upsert("commits", commit_rows("b")) == 3  # a, b in acme/app; w in acme/web
     after = part_versions(backend, "commits")
     assert after["acme/web"] == before["acme/web"]
@@ -208,11 +208,27 @@ def test_a_write_rewrites_only_the_parts_it_touches(backend: Backend) -> None:
     assert sorted(store.read("commits")["sha"].to_list()) == ["a", "b", "w"]
 
 
+def test_a_write_replaces_the_whole_table_and_drops_the_parts_it_no_longer_has(backend: Backend) -> None:
+    """`write` is the table's new content: a repo missing from the frame loses its part."""
+    store = backend.store()
+    web = {**commit_rows("w")[0], "repo": "acme/web"}
+    store.write("commits", pl.DataFrame([*commit_rows("a"), web]))
+    assert set(part_versions(backend, "commits")) == {"acme/app", "acme/web"}
+    store.write("commits", pl.DataFrame(commit_rows("b")))
+    # Only acme/app's new row is left; acme/web's part is gone, not kept as it was.
+    assert list(part_versions(backend, "commits")) == ["acme/app"]
+    assert store.read("commits")["sha"].to_list() == ["b"]
+    # An empty frame empties the table.
+    store.write("commits", pl.DataFrame(schema=SCHEMAS["commits"]))
+    assert store.read("commits").is_empty()
+
+
 def test_jira_rows_are_kept_by_the_project_of_their_key(backend: Backend) -> None:
     store = backend.store()
     events = [{"key": key, "event_id": "1", "field": "status"} for key in ("PLAT-2", "DS-1", "DS-10", "odd")]
     store.upsert("issue_events", events)
-    assert sorted(part_versions(backend, "issue_events")) == ["", "DS", "PLAT"]  # "odd" has no "-"
+    # "odd" has no "-": the part of no project.
+    assert sorted(part_versions(backend, "issue_events"), key=part_order) == ["", "DS", "PLAT"]
     # A scope of keys replaces the events of those issues only: DS-1's go, DS-10's stay.
     store.upsert("issue_events", [], replace_scope=pl.DataFrame({"key": ["DS-1"]}))
     assert sorted(store.read("issue_events")["key"].to_list()) == ["DS-10", "PLAT-2", "odd"]
@@ -242,7 +258,7 @@ def test_a_single_file_table_reads_and_moves_into_parts_on_its_first_write(backe
 
     store.upsert("commits", commit_rows("c"))
     assert sorted(store.read("commits")["sha"].to_list()) == ["a", "b", "c", "w"]
-    assert sorted(part_versions(backend, "commits")) == ["acme/app", "acme/web"]
+    assert sorted(part_versions(backend, "commits"), key=part_order) == ["acme/app", "acme/web"]
     if backend.server is None:
         assert isinstance(backend.location, Path)
         assert (backend.location / "commits.parquet").is_dir()  # SPEC §4's path, now a folder of parts

@@ -1,0 +1,51 @@
+"""Edges of the object store that need no S3 server: the retired list a commit carries on, and the
+options polars reads tables with."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from core.objectstore import GRACE, ObjectClient, S3Location, _retire
+
+NOW = datetime(2026, 11, 17, 9, tzinfo=UTC)
+
+
+def test_retired_objects_are_carried_on_until_their_grace_has_passed() -> None:
+    """A commit's retired list keeps what earlier commits retired within GRACE, adds what it
+    replaces now, and hands back for deletion what was retired longer ago."""
+    old = {"data": "commits/old.parquet", "since": (NOW - GRACE - timedelta(seconds=1)).isoformat()}
+    recent = {"data": "commits/recent.parquet", "since": (NOW - timedelta(minutes=1)).isoformat()}
+    kept, expired = _retire({"parts": [], "retired": [old, recent]}, ["commits/now.parquet"], NOW)
+    # Replaced now (retired since NOW) first, then the one retired a minute ago; the one past
+    # its grace leaves the list and is to be deleted.
+    assert kept == [{"data": "commits/now.parquet", "since": NOW.isoformat()}, recent]
+    assert expired == ["commits/old.parquet"]
+    # The table's first commit has no earlier list.
+    first = {"data": "commits/x.parquet", "since": NOW.isoformat()}
+    assert _retire(None, ["commits/x.parquet"], NOW) == ([first], [])
+
+
+def test_polars_is_given_the_same_credentials_and_endpoint_as_boto3(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Tables are read by polars with the credentials and endpoint the writes use, under the
+    option names polars documents (aws_access_key_id, ...)."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing is sent to it here
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "radar-edges-key")  # a key of its own: a fresh client
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "radar-edges-secret")
+    options = ObjectClient(S3Location.parse("s3://radar-data/acme")).storage_options()
+    assert options == {
+        "aws_region": "eu-west-1",
+        "aws_access_key_id": "radar-edges-key",
+        "aws_secret_access_key": "radar-edges-secret",
+        "aws_endpoint_url": "http://127.0.0.1:9",
+        "aws_allow_http": "true",  # a plain-http endpoint (a local S3) must be allowed explicitly
+    }
