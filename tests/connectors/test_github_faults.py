@@ -15,7 +15,7 @@ import requests
 import responses
 from polars.testing import assert_frame_equal
 
-from connectors.errors import RateLimitExhausted, SourceError, TransientError
+from connectors.errors import PermissionDenied, RateLimitExhausted, SourceError, TransientError
 from connectors.github import GithubClient, next_link
 from core.config import Config, parse_config
 from core.schemas import GITHUB_TABLES
@@ -289,6 +289,41 @@ def test_graphql_errors_in_a_200_answer_are_an_error_not_empty_data(tmp_path: Pa
         run()
     assert not isinstance(caught.value, TransientError)
     assert len(fake.log) == 1  # not retried
+    assert run.nothing_written()
+
+
+def test_several_graphql_errors_are_named_by_the_first_and_counted(tmp_path: Path, fake: FakeGithub) -> None:
+    """An answer with several GraphQL errors quotes the first and says how many more there are."""
+    errors = [
+        *load("graphql_error_parse.json")["errors"],
+        {"message": "Field 'bogus' doesn't exist on type 'Repository'"},
+        {"message": "Variable $after is declared by PullRequestsPage but not used"},
+    ]
+    fake.fault("PullRequestsPage", reply(200, {"errors": errors}))
+    with pytest.raises(SourceError) as caught:
+        Run(tmp_path, "graphql")()
+    # the recorded parse error first, then the two others counted: 3 errors - 1 quoted = 2 more
+    assert str(caught.value) == 'GitHub GraphQL error: Parse error on "=" (EQUALS) at [7, 80] (and 2 more)'
+
+
+def test_a_graphql_refusal_names_githubs_message(tmp_path: Path, fake: FakeGithub) -> None:
+    """A FORBIDDEN error in a 200 GraphQL answer is a permission error that quotes GitHub's reason
+    and says what access the token lacks; it is not retried and nothing is written."""
+    refusal = {
+        "type": "FORBIDDEN",
+        "path": ["repository"],
+        "locations": [{"line": 2, "column": 3}],
+        "message": "Resource not accessible by integration",
+    }
+    fake.fault("PullRequestsPage", reply(200, {"data": {"repository": None}, "errors": [refusal]}))
+    run = Run(tmp_path, "graphql")
+    with pytest.raises(PermissionDenied) as caught:
+        run()
+    assert str(caught.value) == (
+        f"repo {REPO}: GitHub refused a GraphQL query: Resource not accessible by integration; "
+        "give the token read access to pull requests and contents of this repo"
+    )
+    assert len(fake.log) == 1
     assert run.nothing_written()
 
 

@@ -34,6 +34,7 @@ def test_recorded_bot_pull_request() -> None:
     rows = rest_pull_request("PyGithub/PyGithub", pull, [], [], load("pull_3370_commits.json"))
     (row,) = rows.pull_requests
     assert row["author"] == "dependabot[bot]"
+    assert row["title"] == "Bump actions/setup-python from 5 to 6"
     assert row["state"] == "merged"  # REST says closed; merged_at is set
     assert row["url"] == "https://github.com/PyGithub/PyGithub/pull/3370"
     assert (row["additions"], row["deletions"], row["draft"]) == (7, 7, False)
@@ -44,6 +45,7 @@ def test_recorded_bot_pull_request() -> None:
     assert commit["pr_number"] == 3370
     assert commit["message_first_line"] == "Bump actions/setup-python from 5 to 6"
     assert commit["author_email"] == "49699333+dependabot[bot]@users.noreply.github.com"
+    assert commit["authored_at"] == at("2025-09-08T06:01:04")  # the git author's date, in UTC
 
 
 def test_recorded_list_items_keep_state_labels_and_leave_sizes_null() -> None:
@@ -63,6 +65,7 @@ def test_recorded_reviews_with_a_deleted_reviewer() -> None:
     rows = rest_pull_request(REPO, {"number": 88}, load("pull_88_reviews_user_null.json"), [], [])
     assert [r["reviewer"] for r in rows.reviews] == ["zhquan_example", "ghost"]
     assert [r["review_id"] for r in rows.reviews] == [205729182, 205729156]
+    assert [(r["repo"], r["number"]) for r in rows.reviews] == [(REPO, 88)] * 2
 
 
 def test_recorded_review_states() -> None:
@@ -167,6 +170,14 @@ def test_graphql_pull_requests_with_ghosts_bots_and_teams() -> None:
     assert bot.pull_requests[0]["state"] == "merged"
     assert [c["author"] for c in bot.commits] == ["dependabot[bot]", None]
     assert all(c["pr_number"] == 12 for c in bot.commits)
+
+
+def test_a_graphql_draft_pull_request_is_stored_as_a_draft() -> None:
+    """`isDraft` is the row's `draft`; the fixture's pull requests are ready for review."""
+    ready = load("graphql_pull_requests_page.json")["data"]["repository"]["pullRequests"]["nodes"][0]
+    draft = {**ready, "isDraft": True}
+    assert graphql_pull_request(REPO, ready).pull_requests[0]["draft"] is False
+    assert graphql_pull_request(REPO, draft).pull_requests[0]["draft"] is True
 
 
 def test_graphql_branch_history_commit() -> None:

@@ -212,6 +212,30 @@ def test_default_branch_history_past_one_page_arrives_whole(
     assert sorted(branch_only) == sorted(f"h{i:03d}".ljust(40, "0") for i in range(250))
 
 
+@pytest.mark.parametrize("api", APIS)
+def test_default_branch_history_past_one_page_stays_within_the_window(
+    tmp_path: Path, rsps: responses.RequestsMock, api: str
+) -> None:
+    """Every page of the default branch's history is asked for since the same moment: a commit
+    older than a first sync's 120 days is not read on a later page either."""
+    repo = standard_repo(2)
+    # 150 commits an hour apart (newest 2 h old): two pages of history (100 + 50) in the window...
+    recent = [
+        person_commit(f"r{i:03d}".ljust(40, "0"), "nino", NOW - timedelta(hours=2 + i)) for i in range(150)
+    ]
+    # ...and 10 from 200 days back, before the window of the first sync (NOW - 120 days).
+    old = [
+        person_commit(f"o{i:03d}".ljust(40, "0"), "nino", NOW - timedelta(days=200 + i)) for i in range(10)
+    ]
+    repo.branch = recent + old
+    make_fake(rsps, repo)
+    store = Store(tmp_path / "data")
+    sync(make_config(tmp_path, api), store)
+
+    branch_only = store.read("commits").filter(pl.col("pr_number").is_null())["sha"].to_list()
+    assert sorted(branch_only) == sorted(f"r{i:03d}".ljust(40, "0") for i in range(150))
+
+
 # -- nested pagination -----------------------------------------------------------------------------
 
 

@@ -89,6 +89,14 @@ def test_cloud_issue_row_and_labels_assignment_status_events() -> None:
     )
 
 
+def test_an_issue_without_its_project_field_takes_the_project_from_its_key() -> None:
+    """An issue sent without `fields.project` is filed under its key's prefix (`DS-1` -> `DS`)."""
+    ds1 = load("cloud_ds_issues.json")[0]
+    del ds1["fields"]["project"]
+    (issue,) = normalize_issue(ds1, "https://acme.atlassian.net").issues
+    assert (issue["key"], issue["project"]) == ("DS-1", "DS")
+
+
 def test_cloud_adf_mentions_and_anonymous_comment() -> None:
     ds1 = load("cloud_ds_issues.json")[0]
     comments = {c["comment_id"]: c for c in normalize_issue(ds1, "https://acme.atlassian.net").comments}

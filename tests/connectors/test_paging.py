@@ -86,7 +86,10 @@ def test_offset_pages_stop_at_is_last_and_refuse_an_earlier_page() -> None:
 
 
 def test_token_pages_pass_each_token_on_until_is_last() -> None:
-    pages = {None: {"issues": [1], "nextPageToken": "t1"}, "t1": {"issues": [2], "isLast": True}}
+    pages: dict[str | None, Mapping[str, Any]] = {
+        None: {"issues": [1], "nextPageToken": "t1"},
+        "t1": {"issues": [2], "isLast": True},
+    }
     asked: list[str | None] = []
 
     def fetch(token: str | None) -> Mapping[str, Any]:

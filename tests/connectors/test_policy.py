@@ -3,7 +3,8 @@ sleeps, and a fixed jitter, so every wait is known from the rules in connectors/
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -118,6 +119,78 @@ def test_an_exhausted_limit_is_waited_out_on_the_shared_budget() -> None:
     policy(clock, budget=budget).call(send)
     assert clock.sleeps == [101.0] and tries == [2]  # until the reset, plus the second it falls in
     assert budget.known("core") is None  # that window is over for every client of the token
+
+
+def exhausted_until(reset: datetime, **headers: str) -> Failure:
+    """GitHub's primary limit, spent until `reset` (an epoch second)."""
+    told = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(reset.timestamp())), **headers}
+    return Failure("exhausted", "GitHub rate limit exhausted for GET /x", told)
+
+
+def test_a_reset_too_far_off_stops_and_says_nothing_was_waited() -> None:
+    """A first wait beyond the maximum stops the request at once, naming the reset; it speaks of
+    time already waited only when there was some."""
+    clock = Clock()
+    send, tries = scripted(exhausted_until(NOW + timedelta(seconds=2000)), "page")
+    with pytest.raises(RateLimitExhausted) as caught:
+        policy(clock).call(send)
+    # 12:00:00 + 2000 s = 12:33:20; the wait (2001 s) is over the 900 s allowed
+    assert str(caught.value) == (
+        "GitHub rate limit exhausted; rate limit resets at 2026-03-02 12:33:20 UTC, later than "
+        "max_rate_limit_wait_seconds (900 s) allows"
+    )
+    assert clock.sleeps == [] and tries == [1]
+
+
+def test_a_reset_too_far_off_makes_every_client_of_the_token_wait_for_it() -> None:
+    """The client that stops still tells the token's budget the limit is spent until its reset:
+    another client of the token waits for that reset instead of sending into the limit."""
+    clock = Clock()
+    budget = RateBudget()
+    reset = NOW + timedelta(seconds=2000)
+    send, _ = scripted(exhausted_until(reset, **{"x-ratelimit-resource": "graphql"}))
+    with pytest.raises(RateLimitExhausted):
+        policy(clock, budget=budget).call(send, resource="graphql")
+    assert budget.known("graphql") == (0, reset)
+    patient = policy(clock, budget=budget, max_rate_limit_wait=3600.0)
+    send, tries = scripted("page")
+    assert patient.call(send, resource="graphql") == ({}, "page")
+    assert clock.sleeps == [2001.0] and tries == [1]  # until the reset, plus the second it falls in
+
+
+def test_a_limit_still_exhausted_after_its_reset_gives_up_naming_the_reset() -> None:
+    """A reset already past that still answers "exhausted" is tried `max_primary_waits` (2) more
+    times, without a wait, then stops naming the reset time."""
+    clock = Clock()
+    send, tries = scripted(*[exhausted_until(NOW - timedelta(seconds=10))] * 5)
+    with pytest.raises(RateLimitExhausted) as caught:
+        policy(clock).call(send)
+    # 12:00:00 - 10 s = 11:59:50
+    assert str(caught.value) == (
+        "GitHub rate limit still exhausted after its reset; rate limit resets at 2026-03-02 11:59:50 UTC"
+    )
+    assert clock.sleeps == [] and tries == [3]
+
+
+@pytest.fixture
+def tbilisi(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The machine's local time zone is Asia/Tbilisi (UTC+4, no summer time) for the test."""
+    with monkeypatch.context() as patch:
+        patch.setenv("TZ", "Asia/Tbilisi")
+        time.tzset()
+        yield
+    time.tzset()
+
+
+@pytest.mark.usefixtures("tbilisi")
+def test_a_rate_limit_wait_names_its_reset_in_utc_whatever_the_local_zone() -> None:
+    """The progress line of a wait for a reset gives the time in UTC, not in the machine's zone."""
+    clock = Clock()
+    said: list[str] = []
+    send, _ = scripted(exhausted_until(NOW + timedelta(seconds=100)), "page")
+    policy(clock, budget=RateBudget(), progress=said.append).call(send)
+    # 12:00:00 UTC + 100 s = 12:01:40 UTC (16:01:40 in Tbilisi); 100 s + the second it falls in
+    assert said == ["GitHub rate limit reached; waiting 101 s until 2026-03-02 12:01:40 UTC"]
 
 
 def test_a_spent_budget_waits_before_sending() -> None:

@@ -1,0 +1,95 @@
+"""Edges of the connectors that the sync scenarios do not reach: what an unexpected REST page is
+called, the library helpers of a Jira client, and the transport's dead-host breaker on both
+schemes and at the end of its cooldown."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+import responses
+
+from connectors.errors import UnexpectedAnswer
+from connectors.github import GithubClient
+from connectors.jira import JiraClient
+from connectors.transport import HostBreakers, HostUnreachable, guard_session
+from tests.connectors.github_fake import NOW, TOKEN, FakeGithub, standard_repo
+
+REPO = "acme/churn-model"
+REFUSED = ConnectionRefusedError(111, "Connection refused")
+
+
+def no_sleep(seconds: float) -> None:
+    raise AssertionError(f"nothing here should wait ({seconds} s)")
+
+
+# -- GitHub -----------------------------------------------------------------------------------------
+
+
+def test_an_unexpected_rest_page_is_named_by_its_path_without_the_query(rsps: responses.RequestsMock) -> None:
+    """A list page of the wrong shape names the endpoint it came from, not the query string the
+    path was given with."""
+    fake = FakeGithub()
+    fake.repos[REPO] = standard_repo(1)
+    fake.install(rsps)
+    # a 200 answer that is an object, not the JSON array of a list page
+    fake.fault("/pulls", (200, {"Content-Type": "application/json"}, '{"message": "Sign in"}'))
+    client = GithubClient("https://api.github.com", TOKEN, sleep=no_sleep, now=lambda: NOW)
+    with pytest.raises(UnexpectedAnswer) as caught:
+        next(client.rest_pages(f"/repos/{REPO}/pulls?state=all&sort=updated"))
+    assert str(caught.value).startswith(
+        f"GitHub answered GET /repos/{REPO}/pulls with a page of an unexpected shape ("
+    )
+    (sent,) = fake.log  # one request, not retried; the query went to GitHub, not into the message
+    assert sent.startswith(f"GET /repos/{REPO}/pulls?") and "state=all" in sent
+
+
+# -- Jira -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("flavor", "url", "user", "api"),
+    [
+        ("cloud", "https://acme.atlassian.net", "radar@acme.example", "3"),
+        ("server", "https://jira.acme.example", None, "2"),
+    ],
+)
+def test_a_jira_clients_library_helpers_use_its_flavours_api(
+    rsps: responses.RequestsMock, flavor: str, url: str, user: str | None, api: str
+) -> None:
+    """The `jira` library object of a client speaks the flavour's REST API version: v3 on Cloud
+    (comment bodies in Atlassian Document Format), v2 on Server and Data Center."""
+    rsps.get(f"{url}/rest/api/{api}/myself", json={"name": "radar", "active": True})
+    client = JiraClient(url, "cloud" if flavor == "cloud" else "server", user, "jira-edge-token")
+    assert client.jira.myself() == {"name": "radar", "active": True}
+    assert [call.request.url for call in rsps.calls] == [f"{url}/rest/api/{api}/myself"]
+
+
+# -- the transport ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("scheme", "port"), [("https", 443), ("http", 80)])
+def test_a_guarded_session_sends_both_schemes_through_the_breaker(
+    rsps: responses.RequestsMock, scheme: str, port: int
+) -> None:
+    """Both schemes of a guarded session go through the guarded adapter: a host given up on is
+    refused before anything is sent, whatever the scheme."""
+    breakers = HostBreakers(threshold=1)
+    assert breakers.failed(f"{scheme}://jira.acme.example:{port}", "Jira", REFUSED) is not None
+    rsps.get(f"{scheme}://jira.acme.example/rest/api/2/myself", json={})
+    session = guard_session(requests.Session(), "Jira", breakers=breakers)
+    with pytest.raises(HostUnreachable, match=rf"^Jira host {scheme}://jira\.acme\.example:{port} "):
+        session.get(f"{scheme}://jira.acme.example/rest/api/2/myself")
+    assert len(rsps.calls) == 0
+
+
+def test_a_host_given_up_on_is_tried_again_once_its_cooldown_is_over() -> None:
+    """A host stays given up on for `cooldown` seconds after it was opened, and not a moment longer."""
+    now = [100.0]
+    breakers = HostBreakers(threshold=1, cooldown=900.0, clock=lambda: now[0])
+    origin = "https://ghe.acme.example:443"
+    assert isinstance(breakers.failed(origin, "GitHub", REFUSED), HostUnreachable)  # opened at 100 s
+    now[0] = 999.5  # 899.5 s later: still cooling down
+    with pytest.raises(HostUnreachable, match="1 connection failures in a row, last: connection refused"):
+        breakers.check(origin, "GitHub")
+    now[0] = 1000.0  # 900 s later: one more try is let through
+    breakers.check(origin, "GitHub")
