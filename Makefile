@@ -40,9 +40,10 @@ lint: install
 	$(BIN)/mypy
 
 # Mutation testing with mutmut over metrics/, connectors/, core/ and reports/email.py against the
-# fast unit tests (slow: hours for everything; not part of `make test` or CI). MUTANTS='metrics.decisions*'
-# picks some; results are kept in mutants/ between runs. See tests/MUTANTS.md.
-# SAMPLE=N: N mutants drawn at random from each package (tests/mutants_sample.py) instead of all.
+# unit and fault tests (slow: a day for everything; not part of `make test` or CI).
+# SAMPLE=N: N mutants drawn at random from each package (tests/mutants_sample.py), about an hour
+# for 100; MUTANTS='metrics.decisions*' picks some by name. Results are kept in mutants/ between
+# runs. See tests/MUTANTS.md.
 mutate: install
 	$(if $(SAMPLE),$(BIN)/python -m tests.mutants_sample $(SAMPLE) --jobs $(or $(JOBS),2),$(BIN)/mutmut run --max-children $(or $(JOBS),2) $(MUTANTS))
 	$(BIN)/python -m tests.mutants_report
