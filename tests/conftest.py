@@ -108,6 +108,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=start_order)  # stable: each file's tests keep their order
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest runs without xdist too (`-p no:xdist`, make mutate)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     from xdist.scheduler import LoadScopeScheduling
 
