@@ -50,6 +50,7 @@ class Scenario:
         self.env = Environment(self.folder / "prefect-home", certificates.ca)
         self.config_path: Path | None = None
         self.s3: S3Server | None = None  # set for the object-store scenario
+        self.shared: PrefectServer | None = None  # the session's Prefect server
         self.location = "data"  # the config's store: the folder beside it, or an s3:// location
         self.github_base = self.github.url  # GitHub Enterprise layout: <url>/api/v3
 
@@ -149,7 +150,9 @@ def clean_runs(scenario: Scenario) -> CleanRuns:
     scenario.serve(force_pushed=False)
     scenario.configure()
     stores, requests = {}, {}
-    first = scenario.sync()
+    first = scenario.sync()  # on its own temporary Prefect server, as a user's first sync
+    assert "Starting temporary server" in first.stdout, first.explain()
+    scenario.env.server = scenario.shared  # the later runs need not pay for one each
     stores["first"], requests["first"] = scenario.store(), scenario.counts()
     errors = scenario.server_errors()
     scenario.serve(force_pushed=True)
@@ -318,8 +321,8 @@ def prefect_database(home: Path, certificates: Certificates) -> Path:
     return database
 
 
-# The scenarios whose radar processes each start Prefect's temporary server, as a user's do with
-# no PREFECT_API_URL; every other scenario's runs share one `prefect server start` (harness.py).
+# The scenarios whose first radar process starts Prefect's temporary server, as a user's does with
+# no PREFECT_API_URL; every other run of the session uses one `prefect server start` (harness.py).
 OWN_SERVER = frozenset({"clean"})
 
 
@@ -339,11 +342,11 @@ class Runs:
             scenario.s3 = s3
         if plan:
             database = prefect_database(root / "prefect-template", certificates)
-            if set(plan) - OWN_SERVER:
-                self.server = PrefectServer(root / "prefect-server", certificates.ca, database)
+            self.server = PrefectServer(root / "prefect-server", certificates.ca, database)
             for name, scenario in self.scenarios.items():
                 scenario.env.prefect_home.mkdir(parents=True)
                 shutil.copyfile(database, scenario.env.prefect_home / database.name)
+                scenario.shared = self.server
                 if name not in OWN_SERVER:
                     scenario.env.server = self.server
         self.pool = ThreadPoolExecutor(max_workers=PARALLEL_RUNS, thread_name_prefix="radar-run")
