@@ -49,3 +49,25 @@ def test_polars_is_given_the_same_credentials_and_endpoint_as_boto3(
         "aws_endpoint_url": "http://127.0.0.1:9",
         "aws_allow_http": "true",  # a plain-http endpoint (a local S3) must be allowed explicitly
     }
+
+
+def test_an_s3_refusal_names_the_object_the_status_and_the_code(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An S3 error other than a missing bucket or key says which object, and what S3 answered: the
+    HTTP status and S3's error code (botocore's own stubber gives the client that answer)."""
+    from botocore.stub import Stubber
+
+    from core.store import StoreError
+
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "radar-edges-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "radar-edges-secret")
+    client = ObjectClient(S3Location.parse("s3://radar-data/acme"))
+    with Stubber(client._s3) as stub:
+        stub.add_client_error("get_object", service_error_code="AccessDenied", http_status_code=403)
+        with pytest.raises(StoreError) as raised:
+            client.get("commits/manifest.json")
+    assert str(raised.value) == "s3://radar-data/acme/commits/manifest.json: S3 answered 403 AccessDenied"
