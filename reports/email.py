@@ -57,11 +57,12 @@ def weekly_subject(team_week: TeamWeek, history: Sequence[TeamWeek] = ()) -> str
 
 
 def _number(value: Any, unit: str) -> str:
+    """A share as a whole percentage (`unit` "%"), anything else with one decimal and its unit."""
     if value is None:
         return "no data"
     if unit == "%":
         return f"{round(float(value) * 100)} %"
-    return f"{float(value):.1f} h"
+    return f"{float(value):.1f} {unit}"
 
 
 def weekly_text(team_week: TeamWeek, allowed_hosts: Collection[str] = ()) -> str:

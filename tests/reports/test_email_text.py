@@ -105,6 +105,13 @@ def test_a_source_that_failed_greys_its_lights_and_says_why() -> None:
     ]
 
 
+def test_both_sources_failed_gives_both_reasons_on_one_line() -> None:
+    github, jira = "GitHub sync failed: acme/churn-model: 502", "Jira sync failed: DS: 502"
+    week = mark_incomplete(make_team_week(), {"github": github, "jira": jira})
+    # in checklist order: the GitHub lights (coding, reviews) come first
+    assert weekly_text(week, HOSTS).split("\n")[4] == f"Data incomplete: {github}; {jira}"
+
+
 def test_a_week_without_data_says_no_data_for_every_number() -> None:
     week = make_team_week(summary=grey_summary("Churn & Retention", 3))
     week = dataclasses.replace(
