@@ -71,3 +71,14 @@ def test_an_s3_refusal_names_the_object_the_status_and_the_code(
         with pytest.raises(StoreError) as raised:
             client.get("commits/manifest.json")
     assert str(raised.value) == "s3://radar-data/acme/commits/manifest.json: S3 answered 403 AccessDenied"
+
+
+@pytest.mark.parametrize("name", ["Tbilisi", "Mars/Tbilisi"])
+def test_a_city_is_looked_up_under_other_regions_only_when_its_region_is_one(name: str) -> None:
+    """`Europe/Tbilisi` is `Asia/Tbilisi` (a real region, the wrong one); a bare city or a region
+    that does not exist is refused, not guessed."""
+    from core.config import zone_for
+
+    assert zone_for("Europe/Tbilisi").key == "Asia/Tbilisi"
+    with pytest.raises(ValueError, match=f"unknown time zone '{name}'"):
+        zone_for(name)
