@@ -82,3 +82,60 @@ def test_a_city_is_looked_up_under_other_regions_only_when_its_region_is_one(nam
     assert zone_for("Europe/Tbilisi").key == "Asia/Tbilisi"
     with pytest.raises(ValueError, match=f"unknown time zone '{name}'"):
         zone_for(name)
+
+
+def test_a_base_url_is_https_unless_plain_http_is_allowed_outright() -> None:
+    """Called without `allow_insecure`, plain http is refused: the safe answer is the default."""
+    from core.config import check_base_url
+
+    with pytest.raises(ValueError, match="is plain http; use https or set allow_insecure = true"):
+        check_base_url("http://jira.acme.example")
+    assert check_base_url("http://jira.acme.example/", allow_insecure=True) == "http://jira.acme.example"
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        # Alibaba Cloud's metadata service lies outside the link-local range; AWS's and GCP's
+        # 169.254.169.254 is refused as link-local, like any 169.254.x.y
+        ("https://100.100.100.200", "a cloud metadata service"),
+        ("https://169.254.169.254", "a link-local, multicast or unspecified address"),
+        ("https://[fe80::1]", "a link-local, multicast or unspecified address"),
+        ("https://0.0.0.0", "a link-local, multicast or unspecified address"),
+    ],
+)
+def test_a_base_url_at_a_forbidden_address_says_which_kind(url: str, reason: str) -> None:
+    from core.config import check_base_url
+
+    with pytest.raises(ValueError) as raised:
+        check_base_url(url)
+    assert str(raised.value) == f"'{url}' points at {reason}"
+
+
+def test_the_store_says_when_it_tidies_up_after_an_earlier_writer(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two things a writer does to what another left behind are logged with where: temp files of a
+    writer that died, and a single-file table of an earlier version moved into parts."""
+    import logging
+    import os
+
+    import polars as pl
+
+    from core.store import Store, remove_orphan_temp_files
+    from tests.core.test_store import commit_rows
+
+    caplog.set_level(logging.INFO, logger="core.store")
+    # A temp file (.<name>.<pid>.<n>.tmp) two hours old: an orphan whatever its pid.
+    orphan = tmp_path / f".commits.parquet.{os.getpid()}.1.tmp"
+    orphan.write_bytes(b"half a file")
+    now = orphan.stat().st_mtime + 7200
+    assert remove_orphan_temp_files(tmp_path, now=now) == [orphan]
+    assert caplog.messages == [f"removed 1 temp file(s) left by an interrupted writer in {tmp_path}"]
+
+    caplog.clear()
+    legacy = pl.DataFrame([*commit_rows("a"), {**commit_rows("w")[0], "repo": "acme/web"}])
+    legacy.write_parquet(tmp_path / "commits.parquet")
+    Store(tmp_path).upsert("commits", commit_rows("c"))
+    # rows of acme/app and acme/web: two parts
+    assert f"moved {tmp_path / 'commits.parquet'} into 2 part(s) in its place" in caplog.messages
