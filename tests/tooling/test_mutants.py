@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.mutants_report import equivalent_mutants, interval, outcome, results
-from tests.mutants_sample import sample
+from tests.mutants_sample import sample, unsettled
 
 NAMES = [f"{package}.mod.x_f__mutmut_{n}" for package in ("metrics", "connectors", "core") for n in range(50)]
 
@@ -66,3 +66,11 @@ def test_results_read_every_meta_file_and_outcomes_follow_mutmuts_exit_codes(tmp
     assert outcome(0, "core.x_c__mutmut_1", equivalent) == "survived"
     assert outcome(1, "core.x_c__mutmut_1", equivalent) == "killed"
     assert outcome(None, "core.x_c__mutmut_1", equivalent) is None
+
+
+def test_a_rerun_of_the_sample_runs_only_what_is_not_caught() -> None:
+    equivalent = {"core.x_e__mutmut_1"}
+    assert unsettled(None, "core.x_a__mutmut_1", equivalent)  # not run yet
+    assert unsettled(0, "core.x_a__mutmut_1", equivalent)  # survived
+    assert not unsettled(1, "core.x_a__mutmut_1", equivalent)  # killed
+    assert not unsettled(0, "core.x_e__mutmut_1", equivalent)  # survived, judged equivalent
