@@ -139,3 +139,21 @@ def test_the_store_says_when_it_tidies_up_after_an_earlier_writer(
     Store(tmp_path).upsert("commits", commit_rows("c"))
     # rows of acme/app and acme/web: two parts
     assert f"moved {tmp_path / 'commits.parquet'} into 2 part(s) in its place" in caplog.messages
+
+
+def test_a_person_listed_twice_or_an_identity_of_two_people_is_named() -> None:
+    """One person may list a login in two spellings (GitHub logins and emails ignore case); two
+    people may not share one, and one id may not be used twice."""
+    from core.config import cross_reference_problems
+
+    data = {
+        "people": [
+            {"id": "nino", "github": ["Nino-B", "nino-b"], "emails": ["nino@acme.example"]},
+            {"id": "ana", "github": ["ana-k"], "emails": ["NINO@acme.example"]},
+            {"id": "nino", "github": ["nino-2"]},
+        ]
+    }
+    assert cross_reference_problems(data) == [
+        "people[2].id: 'nino' is listed twice",
+        "people[1].emails: 'NINO@acme.example' already belongs to 'nino'",
+    ]
