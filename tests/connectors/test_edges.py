@@ -1,17 +1,26 @@
 """Edges of the connectors that the sync scenarios do not reach: what an unexpected REST page is
 called, the library helpers of a Jira client, and the transport's dead-host breaker on both
-schemes and at the end of its cooldown."""
+schemes and at the end of its cooldown, and the adapter under PyGithub's connections."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 import requests
 import responses
+from github.Requester import HTTPSRequestsConnectionClass
 
 from connectors.errors import UnexpectedAnswer
 from connectors.github import GithubClient
 from connectors.jira import JiraClient
-from connectors.transport import HostBreakers, HostUnreachable, guard_session
+from connectors.transport import (
+    BREAKERS,
+    HostBreakers,
+    HostUnreachable,
+    github_connection_classes,
+    guard_session,
+)
 from tests.connectors.github_fake import NOW, TOKEN, FakeGithub, standard_repo
 
 REPO = "acme/churn-model"
@@ -93,3 +102,35 @@ def test_a_host_given_up_on_is_tried_again_once_its_cooldown_is_over() -> None:
         breakers.check(origin, "GitHub")
     now[0] = 1000.0  # 900 s later: one more try is let through
     breakers.check(origin, "GitHub")
+
+
+def test_a_github_connection_counts_on_the_breakers_it_was_made_for(rsps: responses.RequestsMock) -> None:
+    """The connection classes made for a set of breakers send through those breakers, not the
+    process's shared ones: a host given up on there is refused before anything is sent."""
+    breakers = HostBreakers(threshold=1)
+    assert breakers.failed("https://ghe.acme.example:443", "GitHub", REFUSED) is not None
+    rsps.get("https://ghe.acme.example:443/api/v3/rate_limit", json={})
+    connection = github_connection_classes(breakers)["https"]("ghe.acme.example")
+    connection.request("GET", "/api/v3/rate_limit", None, {})
+    with pytest.raises(HostUnreachable, match=r"^GitHub host https://ghe\.acme\.example:443 is unreachable "):
+        connection.getresponse()
+    assert len(rsps.calls) == 0
+    BREAKERS.check("https://ghe.acme.example:443", "GitHub")  # the shared breakers know nothing of it
+
+
+def pool_and_retry_settings(adapter: Any) -> tuple[int, int, int]:
+    """The pools kept, connections per pool and retries of a requests adapter (private fields of
+    requests, the ones it pickles)."""
+    return adapter._pool_connections, adapter._pool_maxsize, adapter.max_retries.total
+
+
+def test_a_github_connection_keeps_pygithubs_pool_and_retry_settings() -> None:
+    """The guarded adapter replaces the one PyGithub mounts setting for setting: as many pools,
+    as many connections per pool and as many retries as PyGithub gave its own adapter."""
+    ours = github_connection_classes(HostBreakers())["https"]("ghe.acme.example", retry=2, pool_size=3)
+    theirs = HTTPSRequestsConnectionClass("ghe.acme.example", retry=2, pool_size=3)
+    # pool_size 3 is both the number of pools kept and the connections per pool (not requests'
+    # default 10); retry 2 is the retries of a failed connection
+    assert pool_and_retry_settings(theirs.adapter) == (3, 3, 2)
+    assert pool_and_retry_settings(ours.adapter) == (3, 3, 2)
+    assert ours.session.get_adapter("https://ghe.acme.example/api/v3") is ours.adapter

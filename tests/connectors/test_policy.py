@@ -202,6 +202,25 @@ def test_a_spent_budget_waits_before_sending() -> None:
     assert clock.sleeps == [21.0] and tries == [1]
 
 
+def test_an_answer_without_a_resource_header_is_noted_on_the_resource_it_was_for() -> None:
+    """An answer that does not name its resource (`X-RateLimit-Resource`) tells the budget of the
+    resource the request was for: the last GraphQL request of a window makes the next GraphQL
+    request wait for the reset, while REST (`core`, a budget of its own) is sent at once."""
+    clock = Clock()
+    budget = RateBudget()
+    reset = NOW + timedelta(seconds=30)
+    last = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(reset.timestamp()))}
+    github = policy(clock, budget=budget)
+    assert github.call(lambda: (last, "page"), resource="graphql") == (last, "page")
+    assert budget.known("graphql") == (0, reset)  # 0 remaining, none still in flight
+    send, tries = scripted("rest page")
+    github.call(send, resource="core")
+    assert clock.sleeps == [] and tries == [1]  # core's budget is not known: no wait
+    send, tries = scripted("next page")
+    github.call(send, resource="graphql")
+    assert clock.sleeps == [31.0] and tries == [1]  # until the reset, plus the second it falls in
+
+
 def test_a_fatal_failure_raises_its_error_without_a_retry() -> None:
     clock = Clock()
     budget = RateBudget()
