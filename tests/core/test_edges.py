@@ -157,3 +157,12 @@ def test_a_person_listed_twice_or_an_identity_of_two_people_is_named() -> None:
         "people[2].id: 'nino' is listed twice",
         "people[1].emails: 'NINO@acme.example' already belongs to 'nino'",
     ]
+
+
+def test_a_config_given_as_data_is_named_config_in_its_errors() -> None:
+    """A config that comes from no file (`parse_config(data)`) is called `<config>` in every line."""
+    from core.config import ConfigError, parse_config
+
+    with pytest.raises(ConfigError) as raised:
+        parse_config({"people": [{"id": "nino"}], "teams": [{"name": "T", "manager": "ana"}]})
+    assert str(raised.value) == "<config>: teams[0].manager: 'ana' is not in [[people]]"
