@@ -166,3 +166,23 @@ def test_a_config_given_as_data_is_named_config_in_its_errors() -> None:
     with pytest.raises(ConfigError) as raised:
         parse_config({"people": [{"id": "nino"}], "teams": [{"name": "T", "manager": "ana"}]})
     assert str(raised.value) == "<config>: teams[0].manager: 'ana' is not in [[people]]"
+
+
+def test_times_written_as_text_or_dates_by_hand_read_as_utc() -> None:
+    """A store written by hand or an older version: text times with an offset are converted,
+    text without one is taken as UTC, a date is its midnight UTC."""
+    from datetime import date
+
+    import polars as pl
+
+    from core.schemas import conform
+
+    def created(*values: object) -> list[datetime]:
+        keys = [f"DS-{n}" for n in range(len(values))]
+        frame = pl.DataFrame({"key": keys, "comment_id": keys, "created_at": list(values)})
+        return list(conform("comments", frame)["created_at"].to_list())
+
+    # 09:00 at +04:00 is 05:00 UTC; a naive 09:00 is 09:00 UTC
+    assert created("2026-11-17T09:00:00+04:00") == [datetime(2026, 11, 17, 5, tzinfo=UTC)]
+    assert created("2026-11-17 09:00:00") == [datetime(2026, 11, 17, 9, tzinfo=UTC)]
+    assert created(date(2026, 11, 17)) == [datetime(2026, 11, 17, tzinfo=UTC)]
