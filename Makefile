@@ -45,8 +45,8 @@ lint: install
 # for 100; MUTANTS='metrics.decisions*' picks some by name. Results are kept in mutants/ between
 # runs. See tests/MUTANTS.md.
 mutate: install
-	$(if $(SAMPLE),$(BIN)/python -m tests.mutants_sample $(SAMPLE) --jobs $(or $(JOBS),2),$(BIN)/mutmut run --max-children $(or $(JOBS),2) $(MUTANTS))
-	$(BIN)/python -m tests.mutants_report
+	$(if $(SAMPLE),$(BIN)/python -m tests.mutants_sample $(SAMPLE) --jobs $(or $(JOBS),2) $(if $(SEED),--seed $(SEED)),$(BIN)/mutmut run --max-children $(or $(JOBS),2) $(MUTANTS))
+	$(BIN)/python -m tests.mutants_report $(if $(SAMPLE),--sample $(SAMPLE) $(if $(SEED),--seed $(SEED)))
 
 # BENCH_SCALE=1: the organisation scale (60 teams, 120 repos, 1 M commits; tens of minutes).
 BENCH_SCALE ?= 0.1

@@ -7,6 +7,7 @@ exit code of every mutant's test run) and the survivors judged equivalent in tes
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import re
@@ -64,7 +65,11 @@ def interval(killed: int, judged: int, z: float = 1.96) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.mutants_report", description=__doc__)
+    parser.add_argument("--sample", type=int, help="count only the sample of N per package ...")
+    parser.add_argument("--seed", type=int, help="... drawn with this seed (tests/mutants_sample.py)")
+    args = parser.parse_args(argv)
     if not MUTANTS.exists():
         print("no mutants/ folder: run `make mutate` first", file=sys.stderr)
         return 1
@@ -72,7 +77,13 @@ def main() -> int:
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     generated: Counter[str] = Counter()
     survivors: list[str] = []
-    for name, code in sorted(results().items()):
+    found = results()
+    if args.sample is not None:
+        from tests.mutants_sample import SEED, sample
+
+        chosen = set(sample(list(found), args.sample, SEED if args.seed is None else args.seed))
+        found = {name: code for name, code in found.items() if name in chosen}
+    for name, code in sorted(found.items()):
         package = name.split(".", 1)[0]
         generated[package] += 1
         kind = outcome(code, name, equivalent)
@@ -110,4 +121,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

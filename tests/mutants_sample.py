@@ -58,12 +58,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("per_package", type=int, help="mutants drawn from each package")
     parser.add_argument("--jobs", type=int, default=2, help="mutmut workers")
     parser.add_argument("--list", action="store_true", help="print the sample and stop")
+    parser.add_argument("--seed", type=int, default=SEED, help="another seed draws a fresh sample")
     args = parser.parse_args(argv)
     mutmut = str(Path(sys.executable).with_name("mutmut"))
     if not args.list:
         generate(mutmut)
     verdicts = results(MUTANTS)
-    names = sample(list(verdicts), args.per_package)
+    names = sample(list(verdicts), args.per_package, args.seed)
     if args.list:
         print("\n".join(names))
         return 0
