@@ -344,3 +344,19 @@ def test_next_link_of_a_recorded_list_page() -> None:
     )
     assert next_link('<https://api.github.com/x?page=1>; rel="prev"') is None
     assert next_link(None) is None
+
+
+def test_a_graphql_timeout_in_any_wording_is_retried(tmp_path: Path, fake: FakeGithub) -> None:
+    """GitHub words a GraphQL timeout more than one way; an error that speaks of a timeout is
+    transient wherever the word stands: the page is asked again and the sync completes."""
+    fake.fault(
+        "PullRequestsPage", reply(200, {"data": None, "errors": [{"message": "Query Timeout exceeded"}]})
+    )
+    run = Run(tmp_path, "graphql")
+    run()
+    assert fake.count("PullRequestsPage") >= 2  # the timed-out page, then again
+    assert len(run.sleeps) == 1  # one pause before the second try
+    assert (
+        run.store.read("pull_requests").height
+        == clean_tables(tmp_path, "graphql", fake)["pull_requests"].height
+    )
