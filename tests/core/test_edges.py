@@ -186,3 +186,14 @@ def test_times_written_as_text_or_dates_by_hand_read_as_utc() -> None:
     assert created("2026-11-17T09:00:00+04:00") == [datetime(2026, 11, 17, 5, tzinfo=UTC)]
     assert created("2026-11-17 09:00:00") == [datetime(2026, 11, 17, 9, tzinfo=UTC)]
     assert created(date(2026, 11, 17)) == [datetime(2026, 11, 17, tzinfo=UTC)]
+
+
+def test_every_repo_to_sync_is_the_github_list_then_what_teams_add() -> None:
+    """[github] repos first, then a team's own repos not already there, each once."""
+    from tests.metrics.builders import config
+
+    cfg = config(
+        github={"repos": ["acme/app", "acme/lib"]},
+        teams=[{"name": "Core", "manager": "mia", "members": ["m1"], "repos": ["acme/lib", "acme/web"]}],
+    )
+    assert cfg.all_repos() == ["acme/app", "acme/lib", "acme/web"]
