@@ -232,3 +232,15 @@ def test_unique_by_id_merges_overlapping_pages() -> None:
     merged = unique_by_id(embedded, fetched)
     assert [m["id"] for m in merged] == ["99", "100", "101"]
     assert merged[-1]["v"] == "new"
+
+
+def test_a_change_without_display_text_keeps_its_raw_values() -> None:
+    """An item whose fromString / toString are null (Jira leaves them out for some fields, e.g. a
+    custom field set by an app) keeps the raw `from` / `to` it does carry."""
+    history = {
+        "id": "600",
+        "created": "2026-11-03T09:00:00.000+0000",
+        "items": [{"field": "Story Points", "from": "3", "fromString": None, "to": "5", "toString": None}],
+    }
+    (row,) = event_rows("DS-1", [history], {})
+    assert (row["from_value"], row["to_value"]) == ("3", "5")
