@@ -459,3 +459,13 @@ def test_a_change_at_the_instant_of_as_of_is_rolled_back() -> None:
 
     assert active("2026-11-18 12:00") == (1, 0)
     assert active("2026-11-18 12:00:01") == (0, 1)
+
+
+def test_a_comment_at_the_first_instant_of_the_week_is_in_it() -> None:
+    # m1's comment on DS-1 at Mon 16 Nov 00:00 exactly, the week's first instant: DS-1 is active
+    # in the week (a tactical issue), and the week read without what is older still sees it.
+    tables = {
+        "issues": frame("issues", [issue("DS-1")]),
+        "comments": frame("comments", [comment("DS-1", "c1", "acc-m1", "2026-11-16 00:00")]),
+    }
+    assert summary(tables)["escalations"]["tactical"]["active"] == 1
