@@ -115,8 +115,12 @@ def test_jira_redirect_to_another_host_is_refused_before_anything_is_sent(
     rsps.add(
         responses.GET, f"{CLOUD_URL}/rest/api/3/search/jql", status=302, headers={"Location": f"{EVIL}/x"}
     )
-    with pytest.raises(SourceError, match=r"redirected to https://evil\.example; not followed"):
+    with pytest.raises(SourceError) as refused:
         list(jira_client().search_pages('project = "DS"', "DS"))
+    assert str(refused.value) == (
+        f"Jira at {CLOUD_URL} redirected to https://evil.example; not followed "
+        "(credentials stay with the configured site). Set [jira] url to the site's real address."
+    )
     assert seen == []
 
 
