@@ -7,6 +7,7 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from graphql import graphql_sync
 
 from connectors.github_queries import PULL_REQUESTS_PAGE
@@ -196,3 +197,20 @@ def test_graphql_branch_history_commit() -> None:
         "pr_number": None,
         "message_first_line": "Change things",
     }
+
+
+@pytest.mark.parametrize(
+    ("user", "login"),
+    [
+        ({"login": "renovate", "type": "Bot"}, "renovate[bot]"),  # a bot without the suffix gets it
+        ({"login": "dependabot[bot]", "type": "Bot"}, "dependabot[bot]"),  # not twice
+        ({"login": "nino-b", "type": "User"}, "nino-b"),
+        (None, "ghost"),  # a deleted account
+    ],
+)
+def test_a_rest_user_is_stored_as_graphql_names_it(user: dict[str, str] | None, login: str) -> None:
+    """GraphQL names a bot `renovate[bot]`; a REST user of type Bot is stored the same way, so one
+    bot is one identity whichever API the sync used."""
+    from connectors.normalize_github import rest_login
+
+    assert rest_login(user) == login
