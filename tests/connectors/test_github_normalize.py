@@ -214,3 +214,11 @@ def test_a_rest_user_is_stored_as_graphql_names_it(user: dict[str, str] | None, 
     from connectors.normalize_github import rest_login
 
     assert rest_login(user) == login
+
+
+def test_a_graphql_pull_requests_times_are_its_own() -> None:
+    """`createdAt` is the row's `created_at`; an open PR has no merge or close time (the fixture's
+    first PR: created 2026-02-28 12:00 UTC, open)."""
+    node = load("graphql_pull_requests_page.json")["data"]["repository"]["pullRequests"]["nodes"][0]
+    (row,) = graphql_pull_request(REPO, node).pull_requests
+    assert (row["created_at"], row["merged_at"], row["closed_at"]) == (at("2026-02-28 12:00"), None, None)
