@@ -389,7 +389,8 @@ def test_server_cold_sync_pages_by_start_at_and_completes_changelog(tmp_path: Pa
     assert searches[0]["jql"] == 'project = "DS" ORDER BY updated ASC'
     # The 250-entry history comes in full from GET /issue/DS-2?expand=changelog.
     (issue_call,) = run.fake.requests_to("/rest/api/2/issue/DS-2")
-    assert issue_call["expand"] == "changelog"
+    # only the changelog is wanted: the issue's fields came with the search, so none but `updated`
+    assert (issue_call["expand"], issue_call["fields"]) == ("changelog", "updated")
     assert result.requests == len(run.fake.log) == 3
     tables = run.tables()
     assert tables["issue_events"].filter(pl.col("key") == "DS-2").height == 250
