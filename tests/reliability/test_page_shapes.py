@@ -128,8 +128,15 @@ def test_a_github_page_of_the_wrong_shape_fails_and_keeps_the_cursor(
 
     fake.reply_at[PAGE_2[api]] = reply(200, body)
     run = GithubRun(tmp_path, api)
-    with pytest.raises(UnexpectedAnswer, match="unexpected shape"):
+    with pytest.raises(UnexpectedAnswer, match="unexpected shape") as refused:
         run()
+    if body is SSO_PAGE:  # names the query (GraphQL) or the endpoint (REST) that got a login page
+        named = (
+            "GitHub answered GraphQL PullRequestsPage"
+            if api == "graphql"
+            else f"GitHub answered GET /repos/{REPO}/pulls"
+        )
+        assert str(refused.value).startswith(named + " with a page of an unexpected shape ("), refused.value
     assert run.cursor() is None
     assert run.sleeps == []  # not retried: another try gets the same login page
 
