@@ -24,9 +24,27 @@ def test_every_test_this_session_runs_on_the_harness_is_in_the_prefect_unit(
             assert work_unit(item.nodeid.split("::", 1)[0]) == "prefect", item.nodeid
 
 
-def test_the_longest_units_start_first(request: pytest.FixtureRequest) -> None:
-    """Collected order: the end-to-end file, then the harness files, then the rest (each worker
-    takes units in this order, so the two longest start at once)."""
-    paths = [item.nodeid.split("::", 1)[0] for item in request.session.items]
-    ranks = [0 if p.startswith("tests/e2e/") else 1 if work_unit(p) == "prefect" else 2 for p in paths]
-    assert ranks == sorted(ranks)
+def test_the_longest_units_start_first() -> None:
+    """Collected order: the end-to-end file, then the harness files, then the rest, each file's
+    tests in their own order (each worker takes units in this order, so the two longest start at
+    once)."""
+    from types import SimpleNamespace
+
+    from tests.conftest import pytest_collection_modifyitems
+
+    ids = [
+        "tests/connectors/test_paging.py::test_a",
+        "tests/e2e/test_e2e.py::test_b",
+        "tests/flows/test_cli.py::test_c",
+        "tests/flows/test_delivery.py::test_d",
+        "tests/e2e/test_e2e.py::test_e",
+    ]
+    items = [SimpleNamespace(nodeid=nodeid) for nodeid in ids]
+    pytest_collection_modifyitems(items)  # type: ignore[arg-type]
+    assert [item.nodeid for item in items] == [
+        "tests/e2e/test_e2e.py::test_b",
+        "tests/e2e/test_e2e.py::test_e",
+        "tests/flows/test_delivery.py::test_d",
+        "tests/connectors/test_paging.py::test_a",
+        "tests/flows/test_cli.py::test_c",
+    ]
