@@ -276,6 +276,10 @@ def test_rest_pages_reviews_and_completes_commits_past_the_cap(
     assert store.read("reviews").height == 150
     assert fake.count("/pulls/7/reviews") == 2
     assert store.read("review_requests").height == 120
+    # each detail list asks for 100 a page (GitHub's most; it gives 30 unasked): 150 reviews and
+    # 120 events are two pages each
+    assert fake.count("/issues/7/events") == 2
+    assert fake.count("/issues/7/events?per_page=100") == 1
     # GitHub's REST endpoint stops at 250; the PR's commits are read again through GraphQL.
     assert store.read("commits").height == 260
     assert fake.count("PullRequestCommitsPage") == 3  # 100 + 100 + 60

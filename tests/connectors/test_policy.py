@@ -3,19 +3,22 @@ sleeps, and a fixed jitter, so every wait is known from the rules in connectors/
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from requests.structures import CaseInsensitiveDict
 
 from connectors.budget import RateBudget
 from connectors.errors import NotFound, RateLimitExhausted, TransientError
-from connectors.github import GithubClient
+from connectors.github import GithubClient, iso
 from connectors.jira import JiraClient
 from connectors.policy import GITHUB_SECONDARY_BACKOFF, Failure, HttpPolicy
+from connectors.transport import drop_unusable_rate_limit_headers
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 SITE = "https://ghe.acme.example/api/v3"
@@ -158,6 +161,19 @@ def test_a_reset_too_far_off_makes_every_client_of_the_token_wait_for_it() -> No
     assert clock.sleeps == [2001.0] and tries == [1]  # until the reset, plus the second it falls in
 
 
+def test_an_exhausted_limit_is_noted_on_the_resource_its_answer_names() -> None:
+    """GitHub says which of the token's limits ran out (`X-RateLimit-Resource`: search, graphql,
+    ...); that limit is the one marked spent, whatever the request was counted under."""
+    clock = Clock()
+    budget = RateBudget()
+    reset = NOW + timedelta(seconds=2000)
+    send, _ = scripted(exhausted_until(reset, **{"x-ratelimit-resource": "search"}))
+    with pytest.raises(RateLimitExhausted):
+        policy(clock, budget=budget).call(send, resource="core")
+    assert budget.known("search") == (0, reset)
+    assert budget.known("core") is None
+
+
 def test_a_limit_still_exhausted_after_its_reset_gives_up_naming_the_reset() -> None:
     """A reset already past that still answers "exhausted" is tried `max_primary_waits` (2) more
     times, without a wait, then stops naming the reset time."""
@@ -246,3 +262,18 @@ def test_both_clients_run_under_the_policy() -> None:
     # Jira: three attempts in all, for 5xx and for rate limits alike; no budget
     assert (jira.policy.service, jira.policy.max_retries, jira.policy.max_throttle_retries) == ("Jira", 2, 2)
     assert jira.policy.budget is None
+
+
+@pytest.mark.usefixtures("tbilisi")
+def test_github_timestamps_are_written_in_utc_whatever_the_local_zone() -> None:
+    """`since` and cursors go to GitHub as UTC with a `Z`; a local zone never leaks into them."""
+    assert iso(datetime(2026, 3, 2, 12, 0, tzinfo=UTC)) == "2026-03-02T12:00:00Z"
+    assert iso(datetime(2026, 3, 2, 12, 0, tzinfo=timezone(timedelta(hours=-5)))) == "2026-03-02T17:00:00Z"
+
+
+def test_a_rate_limit_header_that_is_no_number_is_dropped_and_named(caplog: pytest.LogCaptureFixture) -> None:
+    headers = CaseInsensitiveDict({"X-RateLimit-Remaining": "nan", "X-RateLimit-Reset": "1772452800"})
+    with caplog.at_level(logging.WARNING, logger="connectors.transport"):
+        drop_unusable_rate_limit_headers(headers)
+    assert dict(headers) == {"X-RateLimit-Reset": "1772452800"}
+    assert caplog.messages == ["dropped the header x-ratelimit-remaining: 'nan' is not a finite number"]

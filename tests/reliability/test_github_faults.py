@@ -5,6 +5,7 @@ and the REST API's 250-commit cap. The clock and the sleep are injected; nothing
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -308,14 +309,19 @@ def test_rest_pr_with_300_commits_is_completed_through_graphql(tmp_path: Path, f
 
 
 def test_rest_pr_with_300_commits_without_graphql_is_marked_truncated(
-    tmp_path: Path, rsps: responses.RequestsMock
+    tmp_path: Path, rsps: responses.RequestsMock, caplog: pytest.LogCaptureFixture
 ) -> None:
     base = "https://ghe.acme.example/api/v3"
     fake = ScriptedGithub(base_url=base, graphql=False)
     fake.repos[REPO] = three_hundred_commits()
     fake.install(rsps)
     run = GithubRun(tmp_path, "auto", base_url=base)
-    result = run()
+    with caplog.at_level(logging.WARNING, logger="connectors.github"):
+        result = run()
+    assert [r.getMessage() for r in caplog.records if r.name == "connectors.github"] == [
+        f"{REPO}#7: the REST API lists only the first 250 commits of a pull request and this server "
+        "has no GraphQL API; the pull request is marked truncated"
+    ]
     assert run.store.read("commits").height == 250
     assert result.truncated == [7]
     assert "commits truncated at 250 for #7" in result.note

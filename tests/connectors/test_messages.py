@@ -1,0 +1,708 @@
+"""The whole message of every way a request to Jira or GitHub can fail, word for word.
+
+A message is what a user reads in the terminal, the flow's log or the failure email; it names the
+service and site, what was asked and what to do. The sync scenarios check the kind of each error;
+here each failure is made once against one client and its message compared whole, so a changed
+word, a dropped part or a wrong value in it fails a test."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import responses
+
+from connectors.errors import (
+    AuthError,
+    NotFound,
+    PermissionDenied,
+    RateLimitExhausted,
+    SourceError,
+    TransientError,
+    UnexpectedAnswer,
+    WrongFlavor,
+)
+from connectors.github import (
+    EmptyRepository,
+    GithubClient,
+    GraphqlUnavailable,
+    RawPage,
+    github_client,
+    graphql_pages,
+)
+from connectors.jira import TIMEOUT_SECONDS, JiraClient, jira_client
+from connectors.paging import PagingLoop
+from core.config import parse_config
+from tests.connectors.github_fake import TOKEN, FakeGithub, Pull, Repo, Review, person_commit, standard_repo
+
+CLOUD = "https://acme.atlassian.net"
+SERVER = "https://jira.acme.example:8443"
+SEARCH = "rest/api/3/search/jql"
+SERVER_SEARCH = "rest/api/2/search"
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def cloud(**options: Any) -> JiraClient:
+    """A Cloud client that tries each request once (the retries are the policy's tests)."""
+    return JiraClient(
+        CLOUD,
+        "cloud",
+        "radar@acme.example",
+        "msg-jira-token",
+        sleep=lambda s: None,
+        now=lambda: NOW,
+        **{"max_attempts": 1, **options},
+    )
+
+
+def server(**options: Any) -> JiraClient:
+    return JiraClient(
+        SERVER,
+        "server",
+        None,
+        "msg-jira-pat",
+        sleep=lambda s: None,
+        now=lambda: NOW,
+        **{"max_attempts": 1, **options},
+    )
+
+
+def timeout_of(call: Any) -> Any:
+    """The timeout the client gave requests for one call (`responses` keeps the send's arguments)."""
+    return call.request.req_kwargs["timeout"]
+
+
+def failure(call: Any) -> BaseException:
+    with pytest.raises(Exception) as caught:
+        call()
+    return caught.value
+
+
+# -- Jira: answers that are refusals ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "headers", "kind", "message"),
+    [
+        (401, {}, {}, AuthError, f"Jira rejected the credentials for {CLOUD}"),
+        (
+            403,
+            {},
+            {"X-Seraph-LoginReason": "AUTHENTICATION_DENIED"},
+            AuthError,
+            f"Jira at {CLOUD} locked the login (CAPTCHA); sign in once in a browser, then retry",
+        ),
+        (403, {}, {}, PermissionDenied, f"Jira at {CLOUD} refused access to project DS (403)"),
+        (
+            403,
+            {},
+            {"X-Seraph-LoginReason": "OK"},
+            PermissionDenied,
+            f"Jira at {CLOUD} refused access to project DS (403)",
+        ),
+        (
+            400,
+            {"errorMessages": ["The value 'DS' does not exist for the field 'project'."]},
+            {},
+            NotFound,
+            "project DS does not exist or is not visible",
+        ),
+        (
+            400,
+            {"errorMessages": ["Error in the JQL Query: ds is reserved"]},
+            {},
+            NotFound,
+            "project DS does not exist or is not visible",
+        ),
+        (
+            400,
+            {"errorMessages": ["Error in the JQL Query"], "errors": {"jql": "unbalanced  quotes"}},
+            {},
+            SourceError,
+            f"Jira at {CLOUD} rejected the search for project DS: Error in the JQL Query unbalanced quotes",
+        ),
+        (
+            404,
+            {},
+            {},
+            WrongFlavor,
+            f"Jira at {CLOUD} has no /{SEARCH} (Jira Server or Data Center?); "
+            'set flavor = "server" under [jira]',
+        ),
+        (
+            418,
+            {"message": "I'm a teapot"},
+            {},
+            SourceError,
+            f"Jira at {CLOUD} answered 418 to {SEARCH}: I'm a teapot",
+        ),
+        (418, "<html>no</html>", {}, SourceError, f"Jira at {CLOUD} answered 418 to {SEARCH}"),
+        (418, ["a list"], {}, SourceError, f"Jira at {CLOUD} answered 418 to {SEARCH}"),
+    ],
+)
+def test_a_refused_cloud_search_says_why_whole(
+    rsps: responses.RequestsMock,
+    status: int,
+    body: Any,
+    headers: dict[str, str],
+    kind: type[Exception],
+    message: str,
+) -> None:
+    text = body if isinstance(body, str) else json.dumps(body)
+    rsps.get(f"{CLOUD}/{SEARCH}", status=status, body=text, headers=headers)
+    error = failure(lambda: list(cloud().search_pages('project = "DS"', "DS")))
+    assert type(error) is kind
+    assert str(error) == message
+    assert len(rsps.calls) == 1  # a refusal is not asked again
+
+
+def test_a_refusal_outside_a_project_search_names_the_path(rsps: responses.RequestsMock) -> None:
+    path = "rest/api/3/issue/DS-1/comment"
+    rsps.get(f"{CLOUD}/{path}", status=403)
+    error = failure(lambda: cloud().comments("DS-1"))
+    assert type(error) is PermissionDenied
+    assert str(error) == f"Jira at {CLOUD} refused access to {path} (403)"
+    rsps.replace(responses.GET, f"{CLOUD}/{path}", status=404)
+    error = failure(lambda: cloud().comments("DS-1"))
+    assert type(error) is NotFound
+    assert str(error) == f"Jira at {CLOUD} has no {path} (404)"
+    rsps.replace(responses.GET, f"{CLOUD}/{path}", status=400, json={"errorMessages": ["Bad project"]})
+    error = failure(lambda: cloud().comments("DS-1"))  # a 400 outside a search is not "no project"
+    assert type(error) is SourceError
+    assert str(error) == f"Jira at {CLOUD} answered 400 to {path}: Bad project"
+
+
+def test_a_server_config_at_a_cloud_site_says_to_set_the_flavour(rsps: responses.RequestsMock) -> None:
+    rsps.get(f"{SERVER}/{SERVER_SEARCH}", status=410)
+    error = failure(lambda: list(server().search_pages('project = "DS"', "DS")))
+    assert type(error) is WrongFlavor
+    assert str(error) == (
+        f"Jira at {SERVER} is Jira Cloud (its /{SERVER_SEARCH} is gone, 410); "
+        'set flavor = "cloud" under [jira]'
+    )
+
+
+def test_a_410_elsewhere_is_only_an_answer(rsps: responses.RequestsMock) -> None:
+    """Only the removed search endpoint means "this is Cloud"; a 410 on a comment page does not."""
+    path = "rest/api/2/issue/DS-1/comment"
+    rsps.get(f"{SERVER}/{path}", status=410)
+    error = failure(lambda: server().comments("DS-1"))
+    assert type(error) is SourceError
+    assert str(error) == f"Jira at {SERVER} answered 410 to {path}"
+
+
+# -- Jira: answers worth another try, once the tries are spent --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (429, f"Jira at {CLOUD} answered 429 to {SEARCH}: rate limit persisted after 1 attempts"),
+        (503, f"Jira at {CLOUD} answered 503 to {SEARCH}: overload persisted after 1 attempts"),
+        (500, f"Jira at {CLOUD} answered 500 to {SEARCH} after 1 attempts"),
+        (502, f"Jira at {CLOUD} answered 502 to {SEARCH} after 1 attempts"),
+        (504, f"Jira at {CLOUD} answered 504 to {SEARCH} after 1 attempts"),
+    ],
+)
+def test_a_busy_or_failing_jira_is_named_with_its_answer(
+    rsps: responses.RequestsMock, status: int, message: str
+) -> None:
+    rsps.get(f"{CLOUD}/{SEARCH}", status=status, headers={"Retry-After": "1"})
+    error = failure(lambda: list(cloud().search_pages('project = "DS"', "DS")))
+    assert type(error) is TransientError
+    assert str(error) == message
+
+
+@pytest.mark.parametrize(
+    ("raised", "name"),
+    [
+        (requests.exceptions.ConnectionError("refused"), "ConnectionError"),
+        (requests.exceptions.ReadTimeout("slow"), "ReadTimeout"),
+    ],
+)
+def test_a_jira_that_does_not_answer_is_named_with_what_went_wrong(
+    rsps: responses.RequestsMock, raised: Exception, name: str
+) -> None:
+    rsps.get(f"{CLOUD}/{SEARCH}", body=raised)
+    error = failure(lambda: list(cloud().search_pages('project = "DS"', "DS")))
+    assert str(error) == f"Jira at {CLOUD} did not answer {SEARCH} ({name}) after 1 attempts"
+
+
+def test_malformed_json_from_jira_names_the_path(rsps: responses.RequestsMock) -> None:
+    rsps.get(f"{CLOUD}/{SEARCH}", body='{"issues": [', content_type="application/json")
+    error = failure(lambda: list(cloud().search_pages('project = "DS"', "DS")))
+    assert str(error) == f"Jira at {CLOUD} answered {SEARCH} with malformed JSON after 1 attempts"
+
+
+def test_every_jira_request_carries_the_timeout(rsps: responses.RequestsMock) -> None:
+    """A site that accepts the connection and never answers cannot hold the sync forever."""
+    rsps.get(f"{CLOUD}/{SEARCH}", json={"issues": [], "isLast": True})
+    list(cloud().search_pages('project = "DS"', "DS"))
+    list(cloud(timeout=7.5).search_pages('project = "DS"', "DS"))
+    assert [timeout_of(call) for call in rsps.calls] == [TIMEOUT_SECONDS, 7.5]
+    assert TIMEOUT_SECONDS == 60.0
+
+
+# -- Jira: pages that are not what was asked for ----------------------------------------------------
+
+
+def test_a_search_page_of_the_wrong_shape_names_the_site_and_endpoint(rsps: responses.RequestsMock) -> None:
+    rsps.get(f"{CLOUD}/{SEARCH}", json={"message": "Please sign in"})
+    error = failure(lambda: list(cloud().search_pages('project = "DS"', "DS")))
+    assert type(error) is UnexpectedAnswer
+    assert str(error) == (
+        f"Jira at {CLOUD} answered {SEARCH} with a page of an unexpected shape (issues: field required)"
+    )
+
+
+def test_a_cloud_search_that_repeats_its_token_names_the_project(rsps: responses.RequestsMock) -> None:
+    rsps.get(f"{CLOUD}/{SEARCH}", json={"issues": [], "isLast": False, "nextPageToken": "again"})
+    error = failure(lambda: list(cloud().search_pages('project = "DS"', "DS")))
+    assert type(error) is PagingLoop
+    assert str(error) == f"Jira at {CLOUD} sent the same nextPageToken twice for DS"
+
+
+def test_a_cloud_page_that_promises_more_without_a_token_names_the_endpoint(
+    rsps: responses.RequestsMock,
+) -> None:
+    rsps.get(f"{CLOUD}/{SEARCH}", json={"issues": [], "isLast": False})
+    error = failure(lambda: list(cloud().search_pages('project = "DS"', "DS")))
+    assert type(error) is UnexpectedAnswer
+    assert str(error) == (
+        f"Jira at {CLOUD} answered {SEARCH} with a page that says more follow but names no nextPageToken"
+    )
+
+
+ISSUE = {"key": "DS-1", "fields": {}}
+
+
+def test_a_server_search_that_goes_back_names_the_site_and_project(rsps: responses.RequestsMock) -> None:
+    rsps.get(f"{SERVER}/{SERVER_SEARCH}", json={"issues": [ISSUE], "startAt": 0, "total": 3})
+    error = failure(lambda: list(server().search_pages('project = "DS"', "DS")))
+    assert type(error) is PagingLoop
+    assert str(error) == f"Jira at {SERVER} answered startAt=1 for DS with an earlier page"
+
+
+def test_a_comment_list_that_goes_back_names_the_site_and_path(rsps: responses.RequestsMock) -> None:
+    path = "rest/api/2/issue/DS-1/comment"
+    rsps.get(f"{SERVER}/{path}", json={"comments": [{"id": "1"}], "startAt": 0, "total": 3})
+    error = failure(lambda: server().comments("DS-1"))
+    assert type(error) is PagingLoop
+    assert str(error) == f"Jira at {SERVER} answered startAt=1 of {path} with an earlier page"
+
+
+def test_a_server_changelog_of_the_wrong_shape_names_the_issue(rsps: responses.RequestsMock) -> None:
+    path = "rest/api/2/issue/DS-1"
+    rsps.get(f"{SERVER}/{path}", json={"key": "DS-1"})
+    error = failure(lambda: server().changelog("DS-1"))
+    assert type(error) is UnexpectedAnswer
+    assert (
+        str(error)
+        == f"Jira at {SERVER} answered {path} with a page of an unexpected shape (changelog: field required)"
+    )
+
+
+# -- Jira: redirects and set-up ---------------------------------------------------------------------
+
+
+def test_a_jira_redirecting_in_circles_is_given_up_on(rsps: responses.RequestsMock) -> None:
+    rsps.get(f"{CLOUD}/{SEARCH}", status=302, headers={"Location": f"{CLOUD}/{SEARCH}"})
+    error = failure(lambda: list(cloud().search_pages('project = "DS"', "DS")))
+    assert type(error) is SourceError
+    assert str(error) == f"Jira at {CLOUD} redirected more than 5 times"
+    assert len(rsps.calls) == 6  # the request and five redirects followed
+
+
+def test_a_config_without_a_site_says_which_section_is_missing(tmp_path: Path) -> None:
+    config = parse_config({"store": "data"}, tmp_path / "radar.toml")
+    with pytest.raises(SourceError) as jira:
+        jira_client(config, "radar@acme.example", "t")
+    assert str(jira.value) == "the config has no [jira] section"
+    with pytest.raises(SourceError) as github:
+        github_client(config, "t")
+    assert str(github.value) == "the config has no [github] section"
+
+
+def test_jira_cloud_without_a_user_says_what_to_set() -> None:
+    with pytest.raises(AuthError) as caught:
+        JiraClient(CLOUD, "cloud", None, "msg-jira-token")
+    assert str(caught.value) == (
+        f"Jira Cloud at {CLOUD} needs [jira] user (the account's email) with the API token"
+    )
+
+
+# -- GitHub -----------------------------------------------------------------------------------------
+
+API = "https://api.github.com"
+PULLS = "/repos/acme/churn-model/pulls"
+
+
+def at(path: str) -> re.Pattern[str]:
+    """A GitHub address as PyGithub sends it (with or without the default port), any query."""
+    return re.compile(rf"https://api\.github\.com(:443)?{re.escape(path)}(\?.*)?$")
+
+
+def github(**options: Any) -> tuple[GithubClient, list[float]]:
+    """A client that tries a transient failure once and records its waits."""
+    sleeps: list[float] = []
+    client = GithubClient(
+        API,
+        TOKEN,
+        sleep=sleeps.append,
+        now=lambda: NOW,
+        jitter=lambda: 0.0,
+        **{"max_retries": 0, **options},
+    )
+    return client, sleeps
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "headers", "kind", "message"),
+    [
+        (401, {"message": "Bad credentials"}, {}, AuthError, f"GitHub rejected the token for {API}"),
+        (
+            403,
+            {"message": "Resource not accessible by integration"},
+            {"X-Accepted-GitHub-Permissions": "pull_requests=read "},
+            PermissionDenied,
+            f"GitHub refused GET {PULLS}: Resource not accessible by integration; "
+            "the token needs the permission pull_requests=read",
+        ),
+        (
+            403,
+            {"message": "  Must have admin rights  "},
+            {},
+            PermissionDenied,
+            f"GitHub refused GET {PULLS}: Must have admin rights; "
+            "give the token read access to pull requests and contents of this repo",
+        ),
+        (
+            403,
+            {},
+            {},
+            PermissionDenied,
+            f"GitHub refused GET {PULLS}: 403; "
+            "give the token read access to pull requests and contents of this repo",
+        ),
+        (404, {"message": "Not Found"}, {}, NotFound, f"GET {PULLS} not found"),
+        (409, {"message": "Git Repository is empty."}, {}, EmptyRepository, "Git Repository is empty."),
+        (409, {}, {}, EmptyRepository, "repository is empty"),
+        (
+            422,
+            {"message": "Validation Failed"},
+            {},
+            SourceError,
+            f"GitHub answered 422 to GET {PULLS}: Validation Failed",
+        ),
+        (418, {}, {}, SourceError, f"GitHub answered 418 to GET {PULLS}: no message"),
+    ],
+)
+def test_a_refused_github_request_says_why_whole(
+    rsps: responses.RequestsMock,
+    status: int,
+    body: Any,
+    headers: dict[str, str],
+    kind: type[Exception],
+    message: str,
+) -> None:
+    rsps.get(at(PULLS), status=status, json=body, headers=headers)
+    client, sleeps = github()
+    error = failure(lambda: client.rest_get(PULLS))
+    assert type(error) is kind
+    assert str(error) == message
+    assert len(rsps.calls) == 1 and sleeps == []
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "headers", "message"),
+    [
+        (502, {}, {}, f"GitHub at {API} answered 502 to GET {PULLS} after 1 attempts"),
+        (
+            429,
+            {"message": "slow down"},
+            {"Retry-After": "2"},
+            f"GitHub answered 429 to GET {PULLS}: secondary rate limit persisted after 4 attempts",
+        ),
+        (
+            403,
+            {"message": "You have exceeded a secondary rate limit."},
+            {},
+            f"GitHub answered 403 to GET {PULLS}: secondary rate limit persisted after 4 attempts",
+        ),
+    ],
+)
+def test_a_failing_or_throttling_github_is_named_with_its_answer(
+    rsps: responses.RequestsMock, status: int, body: Any, headers: dict[str, str], message: str
+) -> None:
+    rsps.get(at(PULLS), status=status, json=body, headers=headers)
+    client, _ = github()
+    error = failure(lambda: client.rest_get(f"{PULLS}?per_page=100"))
+    assert type(error) is TransientError
+    assert str(error) == message  # the query string stays out of the message
+
+
+@pytest.mark.parametrize(
+    ("raised", "message"),
+    [
+        (requests.exceptions.ConnectionError("refused"), f"did not answer GET {PULLS} (ConnectionError)"),
+        (requests.exceptions.ReadTimeout("slow"), f"did not answer GET {PULLS} (ReadTimeout)"),
+        (requests.exceptions.ChunkedEncodingError("cut"), f"dropped the connection during GET {PULLS}"),
+    ],
+)
+def test_a_github_that_does_not_answer_is_named_with_what_went_wrong(
+    rsps: responses.RequestsMock, raised: Exception, message: str
+) -> None:
+    rsps.get(at(PULLS), body=raised)
+    client, _ = github()
+    error = failure(lambda: client.rest_get(PULLS))
+    assert type(error) is TransientError
+    assert str(error) == f"GitHub at {API} {message} after 1 attempts"
+
+
+def test_malformed_json_from_github_names_the_request(rsps: responses.RequestsMock) -> None:
+    rsps.get(at(PULLS), body='{"number": ', content_type="application/json")
+    client, _ = github()
+    error = failure(lambda: client.rest_get(PULLS))
+    assert str(error) == f"GitHub at {API} sent malformed JSON for GET {PULLS} after 1 attempts"
+
+
+def test_a_tls_failure_says_where_the_ca_bundle_comes_from(rsps: responses.RequestsMock) -> None:
+    rsps.get(at(PULLS), body=requests.exceptions.SSLError("certificate verify failed"))
+    client, _ = github()
+    error = failure(lambda: client.rest_get(PULLS))
+    assert type(error) is SourceError
+    assert str(error) == (
+        f"TLS verification failed for {API}; point REQUESTS_CA_BUNDLE at the server's CA bundle"
+    )
+
+
+def test_a_redirect_of_a_github_request_is_named_without_its_query(rsps: responses.RequestsMock) -> None:
+    rsps.get(at(PULLS), status=307, headers={"Location": "https://elsewhere.example/pulls?token=x"})
+    client, _ = github()
+    error = failure(lambda: client.rest_get(PULLS))
+    assert type(error) is SourceError
+    assert str(error) == (
+        f"GitHub at {API} redirected GET {PULLS} to https://elsewhere.example/pulls; "
+        "not followed (the token stays with the configured server)"
+    )
+
+
+def test_a_next_link_to_another_server_is_named(rsps: responses.RequestsMock) -> None:
+    rsps.get(at(PULLS), json=[], headers={"Link": '<https://other.example/p?page=2>; rel="next"'})
+    client, _ = github()
+    error = failure(lambda: list(client.rest_pages(PULLS)))
+    assert type(error) is SourceError
+    assert str(error) == (
+        f"GitHub's next page for GET {PULLS} points at https://other.example, not {API}; "
+        "the token is not sent there"
+    )
+
+
+def test_a_next_link_given_twice_is_named(rsps: responses.RequestsMock) -> None:
+    again = f'<{API}{PULLS}?page=2>; rel="next"'
+    rsps.get(at(PULLS), json=[], headers={"Link": again})
+    client, _ = github()
+    error = failure(lambda: list(client.rest_pages(PULLS)))
+    assert type(error) is PagingLoop
+    assert str(error) == f"GitHub sent the same next page twice for GET {PULLS}; stopped paging"
+
+
+# -- GitHub GraphQL ---------------------------------------------------------------------------------
+
+GRAPHQL = f"{API}/graphql"
+QUERY = "query PullRequestsPage($owner: String!) { viewer { login } }"
+
+
+@pytest.mark.parametrize(
+    ("errors", "kind", "message"),
+    [
+        (
+            [{"type": "NOT_FOUND", "message": "Could not resolve to a Repository"}],
+            NotFound,
+            "Could not resolve to a Repository",
+        ),
+        (
+            [{"type": "FORBIDDEN", "message": "Resource not accessible"}],
+            PermissionDenied,
+            "GitHub refused a GraphQL query: Resource not accessible; "
+            "give the token read access to pull requests and contents of this repo",
+        ),
+        (
+            [{"message": "Parse error"}, {"message": "b"}, {"message": "c"}],
+            SourceError,
+            "GitHub GraphQL error: Parse error (and 2 more)",
+        ),
+        (
+            [{"message": "Field 'x' doesn't exist"}],
+            SourceError,
+            "GitHub GraphQL error: Field 'x' doesn't exist",
+        ),
+        (["not an object"], SourceError, "GitHub GraphQL error: unknown error"),
+    ],
+)
+def test_a_graphql_error_says_what_github_said(
+    rsps: responses.RequestsMock, errors: list[Any], kind: type[Exception], message: str
+) -> None:
+    rsps.post(at("/graphql"), json={"data": None, "errors": errors})
+    client, _ = github()
+    error = failure(lambda: client.graphql(QUERY, {}))
+    assert type(error) is kind
+    assert str(error) == message
+
+
+@pytest.mark.parametrize(
+    "said", ["Something went wrong while executing your query.", "Query Timeout exceeded", "timeout"]
+)
+def test_a_graphql_timeout_is_tried_again_and_then_named(rsps: responses.RequestsMock, said: str) -> None:
+    rsps.post(at("/graphql"), json={"data": None, "errors": [{"message": said}]})
+    client, _ = github(max_retries=1)
+    error = failure(lambda: client.graphql(QUERY, {}))
+    assert type(error) is TransientError
+    assert str(error) == f"GitHub GraphQL: {said} after 2 attempts"
+    assert len(rsps.calls) == 2
+
+
+def test_a_graphql_answer_without_data_names_the_query(rsps: responses.RequestsMock) -> None:
+    rsps.post(at("/graphql"), json={"data": None})
+    client, _ = github()
+    error = failure(lambda: client.graphql(QUERY, {}))
+    assert type(error) is UnexpectedAnswer
+    assert str(error) == (
+        "GitHub answered GraphQL PullRequestsPage with a page of an unexpected shape (data: input should be "
+        "a valid dictionary)"
+    )
+
+
+@pytest.mark.parametrize("status", [404, 405, 410, 501])
+def test_a_server_without_graphql_is_named(rsps: responses.RequestsMock, status: int) -> None:
+    rsps.post(at("/graphql"), status=status, json={"message": "Not Found"})
+    client, _ = github()
+    error = failure(lambda: client.graphql(QUERY, {}))
+    assert type(error) is GraphqlUnavailable
+    assert str(error) == f"no GraphQL API at {GRAPHQL} ({status})"
+    assert client.graphql_available is False
+
+
+def test_a_graphql_rate_limit_without_a_reset_is_named(rsps: responses.RequestsMock) -> None:
+    rsps.post(
+        at("/graphql"), json={"data": None, "errors": [{"type": "RATE_LIMITED", "message": "API rate limit"}]}
+    )
+    client, sleeps = github()
+    error = failure(lambda: client.graphql(QUERY, {}))
+    assert type(error) is RateLimitExhausted
+    assert str(error) == (
+        "GitHub rate limit exhausted for GraphQL PullRequestsPage; the server gives no reset time"
+    )
+    assert sleeps == [60.0, 120.0]  # the secondary backoff, twice, with no jitter drawn
+
+
+def test_every_github_request_carries_the_timeout(rsps: responses.RequestsMock) -> None:
+    rsps.get(at(PULLS), json=[])
+    github()[0].rest_get(PULLS)
+    github(timeout=5)[0].rest_get(PULLS)
+    assert [timeout_of(call) for call in rsps.calls] == [30, 5]
+
+
+# -- GitHub GraphQL readers: pages that are not what was asked for ----------------------------------
+
+REPO = "acme/churn-model"
+DAY = timedelta(days=1)
+
+
+def read(fake: FakeGithub) -> list[RawPage]:
+    client, _ = github()
+    return list(
+        graphql_pages(
+            client, REPO, updated_since=NOW - 30 * DAY, commits_since=NOW - 30 * DAY, known={}, page_size=50
+        )
+    )
+
+
+def fake_with(rsps: responses.RequestsMock, repo: Repo) -> FakeGithub:
+    fake = FakeGithub()
+    fake.repos[REPO] = repo
+    fake.install(rsps)
+    return fake
+
+
+WRONG = (200, {"Content-Type": "application/json"}, json.dumps({"data": {"repository": {"id": "R_1"}}}))
+
+
+def test_a_branch_history_page_of_the_wrong_shape_names_the_repo(rsps: responses.RequestsMock) -> None:
+    repo = Repo(
+        pulls=[],
+        branch=[person_commit(f"{i:040x}", "nino", NOW - i * timedelta(hours=1)) for i in range(1, 151)],
+    )
+    fake = fake_with(rsps, repo)
+    history = (
+        200,
+        {"Content-Type": "application/json"},
+        json.dumps({"data": {"repository": {"defaultBranchRef": {"target": {"history": {"nodes": []}}}}}}),
+    )
+    fake.fault("BranchHistoryPage", history)
+    error = failure(lambda: read(fake))
+    assert type(error) is UnexpectedAnswer
+    assert str(error) == (
+        f"GitHub answered the branch history of {REPO} with a page of an unexpected shape "
+        "(pageInfo: field required)"
+    )
+
+
+def test_a_pull_request_page_of_the_wrong_shape_names_the_repo(rsps: responses.RequestsMock) -> None:
+    fake = fake_with(rsps, standard_repo(2))
+    fake.fault("PullRequestsPage", WRONG)
+    error = failure(lambda: read(fake))
+    assert type(error) is UnexpectedAnswer
+    assert str(error) == (
+        f"GitHub answered the pull requests of {REPO} with a page of an unexpected shape "
+        "(pullRequests: field required)"
+    )
+
+
+def test_a_repository_github_cannot_see_is_named(rsps: responses.RequestsMock) -> None:
+    fake = fake_with(rsps, standard_repo(2))
+    fake.fault(
+        "PullRequestsPage", (200, {"Content-Type": "application/json"}, '{"data": {"repository": null}}')
+    )
+    error = failure(lambda: read(fake))
+    assert type(error) is NotFound
+    assert str(error) == f"repo {REPO} not found or not visible to this token"
+
+
+def test_a_nested_page_of_the_wrong_shape_names_the_pull_request(rsps: responses.RequestsMock) -> None:
+    created = NOW - 3 * DAY
+    pull = Pull(7, "ana", created, NOW - timedelta(hours=1))
+    pull.reviews = [
+        Review(10_000 + i, "nino", "COMMENTED", created + timedelta(minutes=i)) for i in range(150)
+    ]
+    fake = fake_with(rsps, Repo(pulls=[pull], branch=[]))
+    fake.fault(
+        "PullRequestReviewsPage",
+        (
+            200,
+            {"Content-Type": "application/json"},
+            json.dumps({"data": {"repository": {"pullRequest": {"reviews": {"nodes": []}}}}}),
+        ),
+    )
+    error = failure(lambda: read(fake))
+    assert type(error) is UnexpectedAnswer
+    assert str(error) == (
+        f"GitHub answered the reviews of pull request #7 of {REPO} with a page of an unexpected shape "
+        "(pageInfo: field required)"
+    )
+    fake.fault(
+        "PullRequestReviewsPage",
+        (
+            200,
+            {"Content-Type": "application/json"},
+            json.dumps({"data": {"repository": {"pullRequest": None}}}),
+        ),
+    )
+    error = failure(lambda: read(fake))
+    assert type(error) is SourceError
+    assert str(error) == f"GitHub returned no reviews for pull request #7 of {REPO}"
