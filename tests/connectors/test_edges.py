@@ -4,6 +4,7 @@ schemes and at the end of its cooldown, and the adapter under PyGithub's connect
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import pytest
@@ -134,3 +135,26 @@ def test_a_github_connection_keeps_pygithubs_pool_and_retry_settings() -> None:
     assert pool_and_retry_settings(theirs.adapter) == (3, 3, 2)
     assert pool_and_retry_settings(ours.adapter) == (3, 3, 2)
     assert ours.session.get_adapter("https://ghe.acme.example/api/v3") is ours.adapter
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (requests.ConnectionError(REFUSED), "connection refused"),
+        (
+            requests.ConnectionError(OSError("wrapped", socket.gaierror(-2, "Name or service not known"))),
+            "host name not resolved",
+        ),
+        (requests.ConnectTimeout("timed out"), "connect timeout"),
+        (requests.ConnectionError("Connection aborted."), "no connection"),
+    ],
+)
+def test_a_host_given_up_on_is_named_with_the_kind_of_its_last_failure(error: Exception, reason: str) -> None:
+    """What went wrong is said in a few words of our own, never the exception's text (it names
+    the URL, with a query that may carry more than the host)."""
+    breakers = HostBreakers(threshold=1, cooldown=900.0, clock=lambda: 0.0)
+    opened = breakers.failed("https://jira.acme.example:443", "Jira", error)
+    assert str(opened) == (
+        f"Jira host https://jira.acme.example:443 is unreachable (1 connection failures in a row, last: "
+        f"{reason}); not tried again in this run"
+    )

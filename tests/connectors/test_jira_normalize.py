@@ -12,9 +12,11 @@ from connectors.normalize_jira import (
     comment_rows,
     event_rows,
     identity,
+    issue_row,
     normalize_issue,
     normalize_issues,
     unique_by_id,
+    user_keys,
 )
 from connectors.times import parse_time
 
@@ -244,3 +246,24 @@ def test_a_change_without_display_text_keeps_its_raw_values() -> None:
     }
     (row,) = event_rows("DS-1", [history], {})
     assert (row["from_value"], row["to_value"]) == ("3", "5")
+
+
+def test_only_server_users_with_a_key_and_a_name_translate_keys() -> None:
+    """A key becomes a username only when the user object has both and is a Server user: a
+    Cloud user (with an accountId) or one without a username (anonymised) translates nothing."""
+    fields = {
+        "assignee": {"key": "JIRAUSER10100", "name": "nino.b"},
+        "reporter": {"key": "JIRAUSER10101", "displayName": "Former user"},  # anonymised: no name
+        "creator": {"key": "ana", "name": "ana.k", "accountId": ANA},  # Cloud keeps legacy fields
+    }
+    history = {"author": {"name": "giorgi.m", "displayName": "Giorgi M."}}  # no key
+    assert user_keys(fields, [history], []) == {"JIRAUSER10100": "nino.b"}
+
+
+def test_the_project_of_an_issue_is_its_project_field_before_its_key() -> None:
+    """An issue moved from another project keeps an old key in some answers; the `project`
+    field says where it is now. The key's prefix is used only when the field is absent."""
+    moved = {"key": "OLD-7", "fields": {"project": {"key": "DS"}, "summary": "s"}}
+    assert issue_row(moved, "https://jira.acme.example")["project"] == "DS"
+    bare = {"key": "ML-3", "fields": {"summary": "s"}}
+    assert issue_row(bare, "https://jira.acme.example")["project"] == "ML"

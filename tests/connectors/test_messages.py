@@ -706,3 +706,45 @@ def test_a_nested_page_of_the_wrong_shape_names_the_pull_request(rsps: responses
     error = failure(lambda: read(fake))
     assert type(error) is SourceError
     assert str(error) == f"GitHub returned no reviews for pull request #7 of {REPO}"
+
+
+# -- a transient answer that says when to come back -------------------------------------------------
+
+
+def test_a_jira_answer_cut_off_with_a_retry_after_is_asked_again_when_it_says(
+    rsps: responses.RequestsMock,
+) -> None:
+    """The headers of an unreadable answer still count: a `Retry-After` there is the wait."""
+    rsps.get(f"{CLOUD}/{SEARCH}", body='{"issues": [', headers={"Retry-After": "3"})
+    rsps.get(f"{CLOUD}/{SEARCH}", json={"issues": [], "isLast": True})
+    sleeps: list[float] = []
+    client = JiraClient(
+        CLOUD, "cloud", "radar@acme.example", "msg-jira-token", sleep=sleeps.append, now=lambda: NOW
+    )
+    assert list(client.search_pages('project = "DS"', "DS")) == [{"issues": [], "isLast": True}]
+    assert sleeps == [3.0]
+
+
+def test_a_graphql_timeout_with_a_retry_after_is_asked_again_when_it_says(
+    rsps: responses.RequestsMock,
+) -> None:
+    rsps.post(
+        at("/graphql"),
+        json={"data": None, "errors": [{"message": "Something went wrong while executing your query."}]},
+        headers={"Retry-After": "7"},
+    )
+    rsps.post(at("/graphql"), json={"data": {"viewer": {"login": "radar"}}})
+    client, sleeps = github(max_retries=1)
+    assert client.graphql(QUERY, {}) == {"viewer": {"login": "radar"}}
+    assert sleeps == [7.0]  # told, with no jitter drawn (the backoff would be 1 s)
+
+
+def test_a_wrong_shape_is_described_without_quoting_what_the_server_sent(
+    rsps: responses.RequestsMock,
+) -> None:
+    rsps.get(f"{CLOUD}/{SEARCH}", json={"issues": "<b>Sign in at evil.example</b>", "isLast": 1})
+    error = failure(lambda: list(cloud().search_pages('project = "DS"', "DS")))
+    assert str(error) == (
+        f"Jira at {CLOUD} answered {SEARCH} with a page of an unexpected shape "
+        "(issues: input should be a valid list; 1 more)"
+    )
