@@ -434,6 +434,18 @@ def test_a_refused_github_request_says_why_whole(
             {},
             f"GitHub answered 403 to GET {PULLS}: secondary rate limit persisted after 4 attempts",
         ),
+        (
+            403,
+            {"message": "You have triggered an abuse detection mechanism."},
+            {},
+            f"GitHub answered 403 to GET {PULLS}: secondary rate limit persisted after 4 attempts",
+        ),
+        (
+            403,
+            {"message": "You have made too many requests. Please wait a few minutes before you try again."},
+            {},
+            f"GitHub answered 403 to GET {PULLS}: secondary rate limit persisted after 4 attempts",
+        ),
     ],
 )
 def test_a_failing_or_throttling_github_is_named_with_its_answer(
@@ -748,3 +760,16 @@ def test_a_wrong_shape_is_described_without_quoting_what_the_server_sent(
         f"Jira at {CLOUD} answered {SEARCH} with a page of an unexpected shape "
         "(issues: input should be a valid list; 1 more)"
     )
+
+
+def test_a_retry_after_given_as_a_date_waits_until_then(rsps: responses.RequestsMock) -> None:
+    """HTTP allows `Retry-After` as a date (RFC 9110 §10.2.3); the wait is from now until then."""
+    rsps.get(f"{CLOUD}/{SEARCH}", status=503, headers={"Retry-After": "Mon, 02 Mar 2026 12:00:30 GMT"})
+    rsps.get(f"{CLOUD}/{SEARCH}", status=429, headers={"Retry-After": "Mon, 02 Mar 2026 11:59:00 GMT"})
+    rsps.get(f"{CLOUD}/{SEARCH}", json={"issues": [], "isLast": True})
+    sleeps: list[float] = []
+    client = JiraClient(
+        CLOUD, "cloud", "radar@acme.example", "msg-jira-token", sleep=sleeps.append, now=lambda: NOW
+    )
+    list(client.search_pages('project = "DS"', "DS"))
+    assert sleeps == [30.0, 0.0]  # 12:00:30 - 12:00:00; a date already past waits nothing

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -29,3 +30,16 @@ def test_the_two_rules_differ_only_where_a_z_is_not_at_the_end() -> None:
     assert parse_github_time("2026-01-31Z") == datetime(2026, 1, 31, 0, 0, tzinfo=UTC)
     with pytest.raises(ValueError):
         parse_time("2026-01-31Z")
+
+
+def test_both_rules_give_utc_whatever_the_machines_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A time is handed on in UTC (offset 0), not in the zone of the machine the sync runs on."""
+    with monkeypatch.context() as patch:
+        patch.setenv("TZ", "Asia/Tbilisi")
+        time.tzset()
+        parsed = [parse_time("2026-11-03T09:00:00.000+0400"), parse_github_time("2026-11-03T05:00:00Z")]
+    time.tzset()
+    for moment in parsed:
+        assert moment is not None
+        assert moment.utcoffset() == timedelta(0)
+        assert moment.isoformat() == "2026-11-03T05:00:00+00:00"
