@@ -4,6 +4,7 @@ schemes and at the end of its cooldown, and the adapter under PyGithub's connect
 
 from __future__ import annotations
 
+import logging
 import socket
 from typing import Any
 
@@ -149,11 +150,18 @@ def test_a_github_connection_keeps_pygithubs_pool_and_retry_settings() -> None:
         (requests.ConnectionError("Connection aborted."), "no connection"),
     ],
 )
-def test_a_host_given_up_on_is_named_with_the_kind_of_its_last_failure(error: Exception, reason: str) -> None:
+def test_a_host_given_up_on_is_named_with_the_kind_of_its_last_failure(
+    error: Exception, reason: str, caplog: pytest.LogCaptureFixture
+) -> None:
     """What went wrong is said in a few words of our own, never the exception's text (it names
     the URL, with a query that may carry more than the host)."""
     breakers = HostBreakers(threshold=1, cooldown=900.0, clock=lambda: 0.0)
-    opened = breakers.failed("https://jira.acme.example:443", "Jira", error)
+    with caplog.at_level(logging.WARNING, logger="connectors.transport"):
+        opened = breakers.failed("https://jira.acme.example:443", "Jira", error)
+    assert caplog.messages == [
+        "Jira host https://jira.acme.example:443: 1 connection failures in a row; "
+        "giving up on it for this run"
+    ]
     assert str(opened) == (
         f"Jira host https://jira.acme.example:443 is unreachable (1 connection failures in a row, last: "
         f"{reason}); not tried again in this run"

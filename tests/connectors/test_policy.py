@@ -277,3 +277,22 @@ def test_a_rate_limit_header_that_is_no_number_is_dropped_and_named(caplog: pyte
         drop_unusable_rate_limit_headers(headers)
     assert dict(headers) == {"X-RateLimit-Reset": "1772452800"}
     assert caplog.messages == ["dropped the header x-ratelimit-remaining: 'nan' is not a finite number"]
+
+
+def test_every_pause_is_logged_and_a_long_one_is_shown(caplog: pytest.LogCaptureFixture) -> None:
+    """Each wait before a retry goes to the log with its reason; one of 10 s or more is also shown
+    on the terminal's progress line, shorter ones are not (they would only flicker)."""
+    clock = Clock()
+    said: list[str] = []
+    send, _ = scripted(
+        Failure("transient", "GitHub at x answered 502 to GET /a"),
+        Failure("throttled", "GitHub answered 429 to GET /a: secondary rate limit", {"retry-after": "10"}),
+        "page",
+    )
+    with caplog.at_level(logging.WARNING, logger="connectors.policy"):
+        policy(clock, progress=said.append).call(send)
+    assert caplog.messages == [
+        "GitHub at x answered 502 to GET /a; retrying in 1.0 s",
+        "GitHub answered 429 to GET /a: secondary rate limit; retrying in 10.0 s",
+    ]
+    assert said == ["GitHub answered 429 to GET /a: secondary rate limit: waiting 10 s"]
