@@ -31,22 +31,41 @@ def at(text: str) -> datetime:
 
 
 def test_recorded_bot_pull_request() -> None:
+    """Every field of the rows of a recorded merged PR and its commit, read off the payload."""
     pull = load("pull_3370_dependabot.json")
     rows = rest_pull_request("PyGithub/PyGithub", pull, [], [], load("pull_3370_commits.json"))
-    (row,) = rows.pull_requests
-    assert row["author"] == "dependabot[bot]"
-    assert row["title"] == "Bump actions/setup-python from 5 to 6"
-    assert row["state"] == "merged"  # REST says closed; merged_at is set
-    assert row["url"] == "https://github.com/PyGithub/PyGithub/pull/3370"
-    assert (row["additions"], row["deletions"], row["draft"]) == (7, 7, False)
-    assert row["labels"] == ["dependencies", "github_actions"]
-    assert row["merged_at"] == at("2025-11-19T17:43:18")
-    (commit,) = rows.commits
-    assert commit["author"] == "dependabot[bot]"
-    assert commit["pr_number"] == 3370
-    assert commit["message_first_line"] == "Bump actions/setup-python from 5 to 6"
-    assert commit["author_email"] == "49699333+dependabot[bot]@users.noreply.github.com"
-    assert commit["authored_at"] == at("2025-09-08T06:01:04")  # the git author's date, in UTC
+    assert rows.pull_requests == [
+        {
+            "repo": "PyGithub/PyGithub",
+            "number": 3370,
+            "author": "dependabot[bot]",
+            "title": "Bump actions/setup-python from 5 to 6",
+            "url": "https://github.com/PyGithub/PyGithub/pull/3370",
+            "state": "merged",  # REST says closed; merged_at is set
+            "draft": False,
+            "created_at": at("2025-09-08T06:01:05"),
+            "merged_at": at("2025-11-19T17:43:18"),
+            "closed_at": at("2025-11-19T17:43:18"),
+            "updated_at": at("2025-11-19T17:43:19"),
+            "labels": ["dependencies", "github_actions"],
+            "additions": 7,
+            "deletions": 7,
+        }
+    ]
+    assert rows.commits == [
+        {
+            "repo": "PyGithub/PyGithub",
+            "sha": "3253acaabd86de12b73d0a24c98eb9c13d1987b5",
+            "author": "dependabot[bot]",
+            "author_email": "49699333+dependabot[bot]@users.noreply.github.com",
+            "authored_at": at("2025-09-08T06:01:04"),  # the git author's date, in UTC
+            "committed_at": at("2025-09-08T06:01:04"),
+            "additions": None,  # a PR's commit list carries no stats
+            "deletions": None,
+            "pr_number": 3370,
+            "message_first_line": "Bump actions/setup-python from 5 to 6",
+        }
+    ]
 
 
 def test_recorded_list_items_keep_state_labels_and_leave_sizes_null() -> None:
@@ -65,6 +84,14 @@ def test_recorded_list_items_keep_state_labels_and_leave_sizes_null() -> None:
 def test_recorded_reviews_with_a_deleted_reviewer() -> None:
     rows = rest_pull_request(REPO, {"number": 88}, load("pull_88_reviews_user_null.json"), [], [])
     assert [r["reviewer"] for r in rows.reviews] == ["zhquan_example", "ghost"]
+    assert rows.reviews[0] == {
+        "repo": REPO,
+        "review_id": 205729182,
+        "number": 88,
+        "reviewer": "zhquan_example",
+        "state": "APPROVED",
+        "submitted_at": at("2019-02-20T12:26:10"),
+    }
     assert [r["review_id"] for r in rows.reviews] == [205729182, 205729156]
     assert [(r["repo"], r["number"]) for r in rows.reviews] == [(REPO, 88)] * 2
 
@@ -92,10 +119,14 @@ def test_recorded_review_request_events() -> None:
     removed = load("issue_event_review_request_removed.json")
     # The two recordings are of different PRs and reviewers: the removal has no open request here.
     (row,) = rest_pull_request(REPO, {"number": 538}, [], [requested, removed], []).review_requests
-    assert row["reviewer"] == requested["requested_reviewer"]["login"]
-    assert row["requester"] == requested["review_requester"]["login"]
-    assert row["requested_at"] == at("2017-03-22T19:06:44")
-    assert row["removed_at"] is None
+    assert row == {
+        "repo": REPO,
+        "number": 538,
+        "reviewer": requested["requested_reviewer"]["login"],
+        "requested_at": at("2017-03-22T19:06:44"),
+        "requester": requested["review_requester"]["login"],
+        "removed_at": None,
+    }
 
     # The same reviewer's removal closes the request.
     removal = copy.deepcopy(removed)
@@ -160,6 +191,22 @@ def test_graphql_pull_requests_with_ghosts_bots_and_teams() -> None:
         (2, "renovate[bot]", "COMMENTED"),
         (4, "nino", "DISMISSED"),
     ]
+    assert rows.reviews[0] == {
+        "repo": REPO,
+        "review_id": 1,  # GitHub sends `fullDatabaseId` as a string
+        "number": 11,
+        "reviewer": "ghost",
+        "state": "APPROVED",
+        "submitted_at": at("2026-02-28T13:00:00"),
+    }
+    assert rows.review_requests[1] == {
+        "repo": REPO,
+        "number": 11,
+        "reviewer": "nino",
+        "requested_at": at("2026-02-28T12:02:00"),
+        "requester": "ana",
+        "removed_at": at("2026-02-28T12:30:00"),
+    }
     assert [(r["reviewer"], r["requester"], r["removed_at"]) for r in rows.review_requests] == [
         ("team:data-science", "ana", None),
         ("nino", "ana", at("2026-02-28T12:30:00")),
@@ -167,8 +214,25 @@ def test_graphql_pull_requests_with_ghosts_bots_and_teams() -> None:
     ]
 
     bot = graphql_pull_request(REPO, bot_pr)
-    assert bot.pull_requests[0]["author"] == "dependabot[bot]"
-    assert bot.pull_requests[0]["state"] == "merged"
+    assert bot.pull_requests == [
+        {
+            "repo": REPO,
+            "number": 12,
+            "author": "dependabot[bot]",
+            "title": "Bump actions/setup-python from 5 to 6",
+            "url": "https://github.com/acme/churn-model/pull/12",
+            "state": "merged",
+            "draft": False,
+            "created_at": at("2026-02-28T12:00:00"),
+            "merged_at": at("2026-03-02T09:00:00"),
+            "closed_at": at("2026-03-02T09:00:00"),
+            "updated_at": at("2026-03-02T09:00:00"),
+            "labels": ["dependencies"],
+            "additions": 10,
+            "deletions": 2,
+        }
+    ]
+    assert bot.reviews == [] and bot.review_requests == []
     assert [c["author"] for c in bot.commits] == ["dependabot[bot]", None]
     assert all(c["pr_number"] == 12 for c in bot.commits)
 

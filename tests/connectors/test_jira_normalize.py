@@ -80,9 +80,15 @@ def test_cloud_issue_row_and_labels_assignment_status_events() -> None:
     )
     assert events["10100", "labels"]["from_value"] == ""
     # Assignment of the issue to Nino by Ana: identities, not display names.
-    assignment = events["10101", "assignee"]
-    assert (assignment["actor"], assignment["from_value"], assignment["to_value"]) == (ANA, ANA, NINO)
-    assert assignment["at"] == datetime(2026, 11, 2, 8, 30, tzinfo=UTC)  # 12:30 +04:00
+    assert events["10101", "assignee"] == {
+        "key": "DS-1",
+        "event_id": "10101",
+        "field": "assignee",
+        "at": datetime(2026, 11, 2, 8, 30, tzinfo=UTC),  # 12:30 +04:00
+        "actor": ANA,
+        "from_value": ANA,
+        "to_value": NINO,
+    }
     status = events["10102", "status"]
     assert (status["actor"], status["from_value"], status["to_value"]) == (
         GIORGI,
@@ -102,9 +108,13 @@ def test_an_issue_without_its_project_field_takes_the_project_from_its_key() -> 
 def test_cloud_adf_mentions_and_anonymous_comment() -> None:
     ds1 = load("cloud_ds_issues.json")[0]
     comments = {c["comment_id"]: c for c in normalize_issue(ds1, "https://acme.atlassian.net").comments}
-    assert comments["20001"]["author"] == ANA
-    assert comments["20001"]["mentions"] == [NINO]
-    assert comments["20001"]["created_at"] == datetime(2026, 11, 3, 4, 50, tzinfo=UTC)
+    assert comments["20001"] == {
+        "key": "DS-1",
+        "comment_id": "20001",
+        "author": ANA,
+        "created_at": datetime(2026, 11, 3, 4, 50, tzinfo=UTC),  # 08:50 +04:00
+        "mentions": [NINO],
+    }
     assert comments["20002"]["author"] is None  # anonymous: no author object at all
     assert comments["20002"]["mentions"] == []
 
