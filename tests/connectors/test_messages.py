@@ -773,3 +773,62 @@ def test_a_retry_after_given_as_a_date_waits_until_then(rsps: responses.Requests
     )
     list(client.search_pages('project = "DS"', "DS"))
     assert sleeps == [30.0, 0.0]  # 12:00:30 - 12:00:00; a date already past waits nothing
+
+
+# -- the documented defaults (README, "Configuration"): retries and the longest wait -----------------
+
+
+def test_a_github_client_retries_a_failing_request_four_times_by_default(
+    rsps: responses.RequestsMock,
+) -> None:
+    rsps.get(at(PULLS), status=502)
+    sleeps: list[float] = []
+    client = GithubClient(API, TOKEN, sleep=sleeps.append, now=lambda: NOW, jitter=lambda: 0.0)
+    error = failure(lambda: client.rest_get(PULLS))
+    assert str(error) == f"GitHub at {API} answered 502 to GET {PULLS} after 5 attempts"
+    assert sleeps == [1.0, 2.0, 4.0, 8.0]  # 2, 4, 8, 16 s at the low end of their jitter
+
+
+def test_a_jira_client_retries_five_times_by_default_for_failures_and_limits_alike(
+    rsps: responses.RequestsMock,
+) -> None:
+    rsps.get(f"{CLOUD}/{SEARCH}", status=429, headers={"Retry-After": "1"})
+    sleeps: list[float] = []
+    client = JiraClient(
+        CLOUD, "cloud", "radar@acme.example", "msg-jira-token", sleep=sleeps.append, now=lambda: NOW
+    )
+    error = failure(lambda: list(client.search_pages('project = "DS"', "DS")))
+    assert str(error) == f"Jira at {CLOUD} answered 429 to {SEARCH}: rate limit persisted after 6 attempts"
+    assert sleeps == [1.0] * 5
+
+
+@pytest.mark.parametrize(("told", "waits"), [("900", True), ("901", False)])
+def test_either_client_waits_at_most_fifteen_minutes_by_default(
+    rsps: responses.RequestsMock, told: str, waits: bool
+) -> None:
+    rsps.get(f"{CLOUD}/{SEARCH}", status=429, headers={"Retry-After": told})
+    rsps.get(f"{CLOUD}/{SEARCH}", json={"issues": [], "isLast": True})
+    rsps.get(at(PULLS), status=429, json={"message": "slow down"}, headers={"Retry-After": told})
+    rsps.get(at(PULLS), json=[])
+    sleeps: list[float] = []
+    jira = JiraClient(
+        CLOUD, "cloud", "radar@acme.example", "msg-jira-token", sleep=sleeps.append, now=lambda: NOW
+    )
+    hub = GithubClient(API, TOKEN, sleep=sleeps.append, now=lambda: NOW, jitter=lambda: 0.0)
+    if waits:
+        list(jira.search_pages('project = "DS"', "DS"))
+        hub.rest_get(PULLS)
+        assert sleeps == [900.0, 900.0]
+        return
+    for service, call in (
+        ("Jira", lambda: list(jira.search_pages('project = "DS"', "DS"))),
+        ("GitHub", lambda: hub.rest_get(PULLS)),
+    ):
+        error = failure(call)
+        assert type(error) is RateLimitExhausted
+        site = CLOUD if service == "Jira" else API
+        assert str(error) == (
+            f"{service} at {site} asks for a 901 s pause, more than max_rate_limit_wait_seconds (900 s) "
+            "allows; the next sync resumes from the cursor"
+        )
+    assert sleeps == []
