@@ -832,3 +832,35 @@ def test_either_client_waits_at_most_fifteen_minutes_by_default(
             "allows; the next sync resumes from the cursor"
         )
     assert sleeps == []
+
+
+# -- GraphQL's smaller page after a gateway timeout --------------------------------------------------
+
+
+def sizes_sent(rsps: responses.RequestsMock) -> list[Any]:
+    return [json.loads(call.request.body)["variables"].get("pageSize") for call in rsps.calls]
+
+
+def test_a_graphql_gateway_timeout_halves_the_page_down_to_one(rsps: responses.RequestsMock) -> None:
+    """A 502/504 asks again for half as many (rounded down, at least 1); a 500 is retried as it
+    was; the smaller size holds for the client's later queries, which may ask for fewer still."""
+    for status in (502, 504, 502, 500):
+        rsps.post(at("/graphql"), status=status, body="<html>Bad Gateway</html>")
+    rsps.post(at("/graphql"), json={"data": {"viewer": {"login": "radar"}}})
+    client, _ = github(max_retries=4)
+    client.graphql(QUERY, {"pageSize": 5})
+    assert sizes_sent(rsps) == [5, 2, 1, 1, 1]
+    assert client.graphql_page_size == 1
+    client.graphql(QUERY, {"pageSize": 50})
+    client.graphql(QUERY, {"pageSize": 0})
+    client.graphql(QUERY, {"owner": "acme"})
+    assert sizes_sent(rsps)[5:] == [1, 0, None]
+
+
+def test_a_graphql_server_error_keeps_the_page_size(rsps: responses.RequestsMock) -> None:
+    rsps.post(at("/graphql"), status=500, body="oops")
+    rsps.post(at("/graphql"), json={"data": {"viewer": {"login": "radar"}}})
+    client, _ = github(max_retries=1)
+    client.graphql(QUERY, {"pageSize": 8})
+    assert sizes_sent(rsps) == [8, 8]
+    assert client.graphql_page_size is None
