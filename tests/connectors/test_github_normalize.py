@@ -17,7 +17,9 @@ from connectors.normalize_github import (
     noreply_login,
     rest_commit,
     rest_pull_request,
+    review_requests,
 )
+from core.schemas import SCHEMAS
 from tests.connectors.github_fake import github_schema, load
 
 REPO = "acme/churn-model"
@@ -286,3 +288,43 @@ def test_a_graphql_pull_requests_times_are_its_own() -> None:
     node = load("graphql_pull_requests_page.json")["data"]["repository"]["pullRequests"]["nodes"][0]
     (row,) = graphql_pull_request(REPO, node).pull_requests
     assert (row["created_at"], row["merged_at"], row["closed_at"]) == (at("2026-02-28 12:00"), None, None)
+
+
+def test_review_requests_drop_repeats_and_events_without_a_time() -> None:
+    """The same request seen twice (GitHub's timeline and its events list can both carry it) is one
+    row; an event without a time cannot be placed and is left out."""
+    at_noon = at("2026-03-02T12:00:00")
+    events = [
+        (True, at_noon, "nino", "ana"),
+        (True, at_noon, "nino", "ana"),
+        (True, None, "giorgi", "ana"),
+        (True, at_noon, "giorgi", "ana"),
+    ]
+    assert review_requests(REPO, 7, events) == [
+        {
+            "repo": REPO,
+            "number": 7,
+            "reviewer": "nino",
+            "requested_at": at_noon,
+            "requester": "ana",
+            "removed_at": None,
+        },
+        {
+            "repo": REPO,
+            "number": 7,
+            "reviewer": "giorgi",
+            "requested_at": at_noon,
+            "requester": "ana",
+            "removed_at": None,
+        },
+    ]
+
+
+def test_a_page_of_rows_becomes_frames_of_the_stores_schema() -> None:
+    """A page whose values leave a column empty everywhere (list items carry no sizes) still gives
+    that column its type, so pages concatenate into the table."""
+    items = load("pulls_state_all_items_subset.json")
+    rows = rest_pull_request("panjf2000/ants", items[0], [], [], [])
+    for table in ("pull_requests", "reviews", "review_requests", "commits"):
+        assert rows.frame(table).schema == SCHEMAS[table]
+    assert rows.frame("pull_requests")["additions"].to_list() == [None]

@@ -838,7 +838,7 @@ def test_either_client_waits_at_most_fifteen_minutes_by_default(
 
 
 def sizes_sent(rsps: responses.RequestsMock) -> list[Any]:
-    return [json.loads(call.request.body)["variables"].get("pageSize") for call in rsps.calls]
+    return [json.loads(call.request.body or "{}")["variables"].get("pageSize") for call in rsps.calls]
 
 
 def test_a_graphql_gateway_timeout_halves_the_page_down_to_one(rsps: responses.RequestsMock) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from requests.structures import CaseInsensitiveDict
 
-from connectors.budget import RateBudget
+from connectors.budget import RateBudget, RateBudgets
 from connectors.errors import NotFound, RateLimitExhausted, TransientError
 from connectors.github import GithubClient, iso
 from connectors.jira import JiraClient
@@ -296,3 +296,29 @@ def test_every_pause_is_logged_and_a_long_one_is_shown(caplog: pytest.LogCapture
         "GitHub answered 429 to GET /a: secondary rate limit; retrying in 10.0 s",
     ]
     assert said == ["GitHub answered 429 to GET /a: secondary rate limit: waiting 10 s"]
+
+
+def test_each_token_on_each_server_has_its_own_budget() -> None:
+    """Two tokens (or two servers) never share a budget; one server spelt with a trailing slash or
+    in capitals is the same server."""
+    budgets = RateBudgets()
+    one = budgets.of("https://api.github.com", "token-one")
+    assert budgets.of("https://API.github.com/", "token-one") is one
+    assert budgets.of("https://api.github.com", "token-two") is not one
+    assert budgets.of("https://ghe.acme.example/api/v3", "token-one") is not one
+
+
+def test_a_late_answer_about_the_same_window_never_raises_what_is_left() -> None:
+    """Answers can arrive out of order: within one window the lowest `remaining` seen holds; a
+    later window replaces it; an answer about an earlier window changes nothing."""
+    budget = RateBudget()
+    reset = NOW + timedelta(minutes=30)
+    budget.observe("core", 10, reset)
+    budget.observe("core", 20, reset)  # sent earlier, answered later
+    assert budget.known("core") == (10, reset)
+    budget.observe("core", 5, reset)
+    assert budget.known("core") == (5, reset)
+    budget.observe("core", 4999, reset - timedelta(hours=1))
+    assert budget.known("core") == (5, reset)
+    budget.observe("core", 4999, reset + timedelta(hours=1))
+    assert budget.known("core") == (4999, reset + timedelta(hours=1))
