@@ -7,6 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from connectors.errors import UnexpectedAnswer
 from connectors.normalize_jira import (
     comment_mentions,
     comment_rows,
@@ -277,3 +280,74 @@ def test_the_project_of_an_issue_is_its_project_field_before_its_key() -> None:
     assert issue_row(moved, "https://jira.acme.example")["project"] == "DS"
     bare = {"key": "ML-3", "fields": {"summary": "s"}}
     assert issue_row(bare, "https://jira.acme.example")["project"] == "ML"
+
+
+def test_an_item_named_only_by_its_field_id_is_kept_under_it() -> None:
+    """Jira Cloud sends some changelog items with `fieldId` and no `field`: the id names them."""
+    history = {
+        "id": "700",
+        "created": "2026-11-03T09:00:00.000+0000",
+        "author": {"accountId": NINO},
+        "items": [{"fieldId": "Status", "fromString": "Open", "toString": "Done"}, {"fromString": "a"}],
+    }
+    assert event_rows("DS-1", [history], {}) == [
+        {
+            "key": "DS-1",
+            "event_id": "700",
+            "field": "status",
+            "at": datetime(2026, 11, 3, 9, 0, tzinfo=UTC),
+            "actor": NINO,
+            "from_value": "Open",
+            "to_value": "Done",
+        },
+        {
+            "key": "DS-1",
+            "event_id": "700",
+            "field": "",
+            "at": datetime(2026, 11, 3, 9, 0, tzinfo=UTC),
+            "actor": NINO,
+            "from_value": "a",
+            "to_value": None,
+        },
+    ]
+
+
+def test_components_without_a_name_and_a_user_field_cleared_are_left_empty() -> None:
+    issue = {
+        "key": "DS-9",
+        "fields": {"components": [{"name": "serving"}, {"id": "3"}, {"name": ""}], "labels": None},
+        "changelog": {
+            "histories": [
+                {
+                    "id": "1",
+                    "created": "2026-11-03T09:00:00.000+0000",
+                    "items": [{"field": "assignee", "from": "JIRAUSER1", "to": None}],
+                }
+            ]
+        },
+    }
+    rows = normalize_issue(issue, "https://jira.acme.example")
+    assert (rows.issues[0]["components"], rows.issues[0]["labels"]) == (["serving"], [])
+    assert [(e["from_value"], e["to_value"]) for e in rows.issue_events] == [("JIRAUSER1", None)]
+
+
+def test_ids_are_ordered_as_numbers_even_past_a_digit_more() -> None:
+    """Jira's ids are numbers in strings: "999" comes before "1000", as in the changelog."""
+    merged = unique_by_id([{"id": "1000"}, {"id": "999"}, {"id": "1001"}], [{"id": "998"}])
+    assert [m["id"] for m in merged] == ["998", "999", "1000", "1001"]
+
+
+def test_an_issue_missing_what_is_read_is_named_with_the_site_and_its_key() -> None:
+    with pytest.raises(UnexpectedAnswer) as without_id:
+        normalize_issue(
+            {"key": "DS-4", "fields": {}, "changelog": {"histories": [{"created": "x"}]}},
+            "https://jira.acme.example",
+        )
+    assert str(without_id.value) == (
+        "Jira at https://jira.acme.example sent issue DS-4 in an unexpected shape (no 'id')"
+    )
+    with pytest.raises(UnexpectedAnswer) as without_key:
+        normalize_issue({"fields": {}}, "https://jira.acme.example")
+    assert str(without_key.value) == (
+        "Jira at https://jira.acme.example sent issue ? in an unexpected shape (no 'key')"
+    )
