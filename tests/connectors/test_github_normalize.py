@@ -15,6 +15,7 @@ from connectors.normalize_github import (
     graphql_commit,
     graphql_pull_request,
     noreply_login,
+    requested_reviewer,
     rest_commit,
     rest_pull_request,
     review_requests,
@@ -328,3 +329,50 @@ def test_a_page_of_rows_becomes_frames_of_the_stores_schema() -> None:
     for table in ("pull_requests", "reviews", "review_requests", "commits"):
         assert rows.frame(table).schema == SCHEMAS[table]
     assert rows.frame("pull_requests")["additions"].to_list() == [None]
+
+
+def test_rest_request_events_name_the_requester_by_the_actor_when_github_leaves_it_out() -> None:
+    """Older events carry only `actor`; other events of the issue are not review requests; a team
+    without a slug falls back to the reviewer named beside it."""
+    when = "2026-03-02T12:00:00Z"
+    events = [
+        {
+            "event": "review_requested",
+            "created_at": when,
+            "actor": {"login": "ana"},
+            "requested_reviewer": {"login": "nino"},
+        },
+        {"event": "labeled", "created_at": when, "actor": {"login": "ana"}},
+        {
+            "event": "review_requested",
+            "created_at": when,
+            "review_requester": {"login": "ana"},
+            "requested_team": {"name": "no slug"},
+            "requested_reviewer": {"login": "giorgi"},
+        },
+    ]
+    rows = rest_pull_request(REPO, {"number": 5}, [], events, []).review_requests
+    assert [(r["reviewer"], r["requester"]) for r in rows] == [("nino", "ana"), ("giorgi", "ana")]
+
+
+@pytest.mark.parametrize(
+    ("reviewer", "stored"),
+    [
+        ({"__typename": "Team", "slug": "data-science"}, "team:data-science"),
+        ({"__typename": "Team"}, "ghost"),  # a team GitHub no longer shows
+        ({"__typename": "Bot", "login": "renovate"}, "renovate[bot]"),
+        ({"__typename": "Bot", "login": "dependabot[bot]"}, "dependabot[bot]"),
+        ({"__typename": "Mannequin", "login": "old-svn-user"}, "old-svn-user"),
+        ({"__typename": "User", "login": ""}, "ghost"),
+        (None, "ghost"),
+    ],
+)
+def test_a_graphql_requested_reviewer_is_stored_as_one_identity(
+    reviewer: dict[str, str] | None, stored: str
+) -> None:
+    assert requested_reviewer(reviewer) == stored
+
+
+def test_labels_without_a_name_are_left_out() -> None:
+    pull = {"number": 3, "labels": [{"name": "bug"}, {"name": ""}, None, {"id": 4}]}
+    assert rest_pull_request(REPO, pull, [], [], []).pull_requests[0]["labels"] == ["bug"]
