@@ -31,9 +31,11 @@ from connectors.github import (
     EmptyRepository,
     GithubClient,
     GraphqlUnavailable,
+    ProbeTarget,
     RawPage,
     github_client,
     graphql_pages,
+    probe_repositories,
 )
 from connectors.jira import TIMEOUT_SECONDS, JiraClient, jira_client
 from connectors.paging import PagingLoop
@@ -864,3 +866,30 @@ def test_a_graphql_server_error_keeps_the_page_size(rsps: responses.RequestsMock
     client.graphql(QUERY, {"pageSize": 8})
     assert sizes_sent(rsps) == [8, 8]
     assert client.graphql_page_size is None
+
+
+# -- the probe ---------------------------------------------------------------------------------------
+
+
+def test_a_probe_asks_for_at_most_one_batch_and_nothing_for_no_repo(rsps: responses.RequestsMock) -> None:
+    client, _ = github()
+    since = NOW - 30 * DAY
+    assert probe_repositories(client, []) == {}
+    too_many = [ProbeTarget(f"acme/r{i}", since) for i in range(26)]
+    with pytest.raises(ValueError) as caught:
+        probe_repositories(client, too_many)
+    assert str(caught.value) == "at most 25 repos per probe"
+    assert len(rsps.calls) == 0
+
+
+def test_a_probed_repository_of_the_wrong_shape_names_the_repo(rsps: responses.RequestsMock) -> None:
+    rsps.post(at("/graphql"), json={"data": {"repo0": {"pullRequests": {"nodes": []}}}})
+    client, _ = github()
+    error = failure(lambda: probe_repositories(client, [ProbeTarget(REPO, NOW - 30 * DAY)]))
+    assert type(error) is UnexpectedAnswer
+    assert str(error) == (
+        f"GitHub answered the probe of {REPO} with a page of an unexpected shape "
+        "(pullRequests.pageInfo: field required)"
+    )
+    body = json.loads(rsps.calls[0].request.body or "{}")
+    assert body["variables"] == {"owner0": "acme", "name0": "churn-model", "since0": "2026-01-31T12:00:00Z"}
