@@ -70,9 +70,16 @@ def test_a_jira_clients_library_helpers_use_its_flavours_api(
     """The `jira` library object of a client speaks the flavour's REST API version: v3 on Cloud
     (comment bodies in Atlassian Document Format), v2 on Server and Data Center."""
     rsps.get(f"{url}/rest/api/{api}/myself", json={"name": "radar", "active": True})
+    rsps.get(f"{url}/rest/api/{api}/user", json={"name": "nino.b", "accountId": "5b10", "self": url})
     client = JiraClient(url, "cloud" if flavor == "cloud" else "server", user, "jira-edge-token")
     assert client.jira.myself() == {"name": "radar", "active": True}
-    assert [call.request.url for call in rsps.calls] == [f"{url}/rest/api/{api}/myself"]
+    # a user is looked up by account id on Cloud, by username on Server
+    client.jira.user("nino")
+    lookup = "accountId" if flavor == "cloud" else "username"
+    assert [call.request.url for call in rsps.calls] == [
+        f"{url}/rest/api/{api}/myself",
+        f"{url}/rest/api/{api}/user?{lookup}=nino",
+    ]
 
 
 # -- the transport ----------------------------------------------------------------------------------

@@ -217,3 +217,19 @@ def test_a_failing_probe_falls_back_to_the_full_syncs(tmp_path: Path, rsps: resp
     result = world.probe(sleep=lambda _: None)
     assert result.unchanged == [] and "probe failed" in result.note
     assert SyncState(world.store).entry("github", REPO) == state_before
+
+
+def test_more_branch_commits_in_the_window_than_the_probe_lists_send_the_repo_to_the_full_sync(
+    tmp_path: Path, rsps: responses.RequestsMock
+) -> None:
+    """The probe lists the newest `PROBE_DEPTH` commits of the window; with more there, those it
+    did not see could be new, so the repo is not taken as unchanged even when all it saw is stored."""
+    repo = standard_repo(3)
+    repo.branch = [
+        person_commit(f"b{i:02d}".ljust(40, "0"), "nino", NOW - timedelta(seconds=10 + i))
+        for i in range(PROBE_DEPTH + 1)
+    ]
+    world = World(tmp_path, rsps, {REPO: repo})  # every one of them stored by the first sync
+    assert world.probe().unchanged == []
+    repo.branch = repo.branch[:PROBE_DEPTH]  # as many as the probe lists: all seen, all stored
+    assert world.probe().unchanged == [REPO]

@@ -351,3 +351,31 @@ def test_an_issue_missing_what_is_read_is_named_with_the_site_and_its_key() -> N
     assert str(without_key.value) == (
         "Jira at https://jira.acme.example sent issue ? in an unexpected shape (no 'key')"
     )
+
+
+def test_both_user_keys_of_an_assignee_change_are_translated() -> None:
+    """Jira Server writes user keys into both sides of an assignee change; each becomes the
+    username the issue's user objects give for it."""
+    fields = {
+        "assignee": {"key": "JIRAUSER10101", "name": "nino.b"},
+        "reporter": {"key": "JIRAUSER10100", "name": "ana.k"},
+    }
+    history = {
+        "id": "800",
+        "created": "2026-11-03T09:00:00.000+0000",
+        "author": {"key": "JIRAUSER10100", "name": "ana.k"},
+        "items": [{"field": "assignee", "from": "JIRAUSER10100", "to": "JIRAUSER10101"}],
+    }
+    (event,) = event_rows("DS-1", [history], user_keys(fields, [history], []))
+    assert (event["actor"], event["from_value"], event["to_value"]) == ("ana.k", "ana.k", "nino.b")
+
+
+@pytest.mark.parametrize("issue", [["not", "an", "issue"], "DS-1", None])
+def test_an_issue_that_is_not_an_object_is_an_unexpected_answer(issue: Any) -> None:
+    with pytest.raises(UnexpectedAnswer) as caught:
+        normalize_issue(issue, "https://jira.acme.example")
+    # `issue["key"]` of a list, a string or None is a TypeError: no key can be named
+    assert (
+        str(caught.value)
+        == "Jira at https://jira.acme.example sent issue ? in an unexpected shape (TypeError)"
+    )

@@ -893,3 +893,39 @@ def test_a_probed_repository_of_the_wrong_shape_names_the_repo(rsps: responses.R
     )
     body = json.loads(rsps.calls[0].request.body or "{}")
     assert body["variables"] == {"owner0": "acme", "name0": "churn-model", "since0": "2026-01-31T12:00:00Z"}
+
+
+# -- what the Jira sub-resource and search requests ask for ------------------------------------------
+
+
+def test_comments_are_asked_for_oldest_first_a_hundred_a_page(rsps: responses.RequestsMock) -> None:
+    path = "rest/api/3/issue/DS-1/comment"
+    first = [{"id": str(i)} for i in range(100)]
+    rsps.get(f"{CLOUD}/{path}", json={"comments": first, "startAt": 0, "total": 101})
+    rsps.get(f"{CLOUD}/{path}", json={"comments": [{"id": "100"}], "startAt": 100, "total": 101})
+    assert len(cloud().comments("DS-1")) == 101
+    assert [call.request.url for call in rsps.calls] == [
+        f"{CLOUD}/{path}?orderBy=created&startAt=0&maxResults=100",
+        f"{CLOUD}/{path}?orderBy=created&startAt=100&maxResults=100",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "kind", "message"),
+    [
+        (403, {}, PermissionDenied, f"Jira at {SERVER} refused access to project DS (403)"),
+        (
+            400,
+            {"errorMessages": ["The value 'DS' does not exist for the field 'project'."]},
+            NotFound,
+            "project DS does not exist or is not visible",
+        ),
+    ],
+)
+def test_a_refused_server_search_names_the_project(
+    rsps: responses.RequestsMock, status: int, body: Any, kind: type[Exception], message: str
+) -> None:
+    rsps.get(f"{SERVER}/{SERVER_SEARCH}", status=status, json=body)
+    error = failure(lambda: list(server().search_pages('project = "DS"', "DS")))
+    assert type(error) is kind
+    assert str(error) == message

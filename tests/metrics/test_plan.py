@@ -18,6 +18,7 @@ from metrics.plan import (
     STUCK,
     plan_verdict,
     plan_weeks,
+    verdict_step,
     weeks_since_start,
 )
 
@@ -138,3 +139,43 @@ def test_plan_weeks_numbers_weeks_and_divides_involvement() -> None:
     assert weeks_since_start(since, since) == 1
     assert weeks_since_start(since, since + timedelta(weeks=5)) == 6
     assert weeks_since_start(since, since - timedelta(weeks=1)) == 0
+
+
+@pytest.mark.parametrize(
+    ("verdict", "category", "step"),
+    [
+        ("not started", "tactical", "This hand-over has not started yet."),
+        (
+            "settling in",
+            "tactical",
+            "Give it time: the team needs 6–8 weeks to build the habit. "
+            "Keep stepping back and answer escalations with a question.",
+        ),
+        (
+            "on track",
+            "implementation",
+            "Hold the line: escalations are within the target. Keep sending questions back to the team.",
+        ),
+        (
+            "stuck",
+            "implementation",
+            "Implementation work keeps coming back to you. Sit down with the team and agree again, with "
+            "examples, what is theirs to decide and when to bring you in.",
+        ),
+        (
+            "ready for the next category",
+            "tactical",
+            "The team owns tactical work. Tell your own manager, then start handing over implementation "
+            "work the same way.",
+        ),
+        (
+            "ready for the next category",
+            "implementation",
+            "The team owns implementation work. Strategic work stays with you: spend the time there.",
+        ),
+    ],
+)
+def test_each_verdict_says_what_to_do_next(verdict: str, category: str, step: str) -> None:
+    """The plan page's next step for each verdict (PRACTICE.md: the delegation plan): tactical work
+    is handed over first, then implementation; strategic work is never handed over."""
+    assert verdict_step(verdict, category) == step
