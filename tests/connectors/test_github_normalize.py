@@ -376,3 +376,15 @@ def test_a_graphql_requested_reviewer_is_stored_as_one_identity(
 def test_labels_without_a_name_are_left_out() -> None:
     pull = {"number": 3, "labels": [{"name": "bug"}, {"name": ""}, None, {"id": 4}]}
     assert rest_pull_request(REPO, pull, [], [], []).pull_requests[0]["labels"] == ["bug"]
+
+
+def test_a_rest_commit_with_stats_keeps_its_sizes() -> None:
+    """The single-commit endpoint carries `stats`; a commit that has them keeps both numbers."""
+    item = {
+        "sha": "d" * 40,
+        "commit": {"author": {"email": "nino@acme.example", "date": "2026-03-01T12:00:00Z"}, "message": ""},
+        "author": {"login": "nino"},
+        "stats": {"additions": 12, "deletions": 4, "total": 16},
+    }
+    row = rest_commit(REPO, item, None)
+    assert (row["additions"], row["deletions"], row["message_first_line"]) == (12, 4, None)

@@ -929,3 +929,30 @@ def test_a_refused_server_search_names_the_project(
     error = failure(lambda: list(server().search_pages('project = "DS"', "DS")))
     assert type(error) is kind
     assert str(error) == message
+
+
+def test_a_github_server_error_with_a_retry_after_is_asked_again_when_it_says(
+    rsps: responses.RequestsMock,
+) -> None:
+    rsps.get(at(PULLS), status=503, json={"message": "busy"}, headers={"Retry-After": "5"})
+    rsps.get(at(PULLS), json=[])
+    client, sleeps = github(max_retries=1)
+    client.rest_get(PULLS)
+    assert sleeps == [5.0]  # told (the backoff would be 1 s)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "headers"),
+    [
+        (429, {}, {}),  # a 429 is a secondary limit whatever it says
+        (403, {"message": "Forbidden"}, {"Retry-After": "30"}),  # a 403 that says when to come back
+    ],
+)
+def test_a_secondary_limit_is_known_by_its_status_or_its_retry_after(
+    rsps: responses.RequestsMock, status: int, body: Any, headers: dict[str, str]
+) -> None:
+    rsps.get(at(PULLS), status=status, json=body, headers=headers)
+    rsps.get(at(PULLS), json=[])
+    client, sleeps = github()
+    client.rest_get(PULLS)
+    assert len(rsps.calls) == 2 and len(sleeps) == 1
