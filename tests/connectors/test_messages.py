@@ -956,3 +956,32 @@ def test_a_secondary_limit_is_known_by_its_status_or_its_retry_after(
     client, sleeps = github()
     client.rest_get(PULLS)
     assert len(rsps.calls) == 2 and len(sleeps) == 1
+
+
+# -- a partial GraphQL answer (the probe) ------------------------------------------------------------
+
+GONE = {"type": "NOT_FOUND", "path": ["repo0"], "message": "Could not resolve to a Repository"}
+HIDDEN = {"type": "FORBIDDEN", "path": ["repo1"], "message": "Resource not accessible"}
+
+
+@pytest.mark.parametrize(
+    ("partial", "errors", "data", "outcome"),
+    [
+        (True, [GONE, HIDDEN], {"repo0": None, "repo1": None, "repo2": {"id": "R"}}, "data"),
+        (True, [GONE], {"repo0": None}, "data"),
+        (False, [GONE], {"repo0": None}, "Could not resolve to a Repository"),
+        (True, [{**GONE, "path": None}], {"repo0": None}, "Could not resolve to a Repository"),
+        (True, [GONE, {"message": "Parse error"}], {"repo0": None}, "Could not resolve to a Repository"),
+        (True, [GONE], None, "Could not resolve to a Repository"),
+    ],
+)
+def test_a_partial_answer_is_taken_only_when_every_error_is_a_repo_left_null(
+    rsps: responses.RequestsMock, partial: bool, errors: list[Any], data: Any, outcome: str
+) -> None:
+    rsps.post(at("/graphql"), json={"data": data, "errors": errors})
+    client, _ = github()
+    if outcome == "data":
+        assert client.graphql(QUERY, {}, partial=partial) == data
+        return
+    error = failure(lambda: client.graphql(QUERY, {}, partial=partial))
+    assert str(error) == outcome
