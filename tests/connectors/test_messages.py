@@ -985,3 +985,44 @@ def test_a_partial_answer_is_taken_only_when_every_error_is_a_repo_left_null(
         return
     error = failure(lambda: client.graphql(QUERY, {}, partial=partial))
     assert str(error) == outcome
+
+
+# -- clients made from the config ---------------------------------------------------------------------
+
+
+def test_a_jira_client_from_the_config_takes_its_site_page_size_and_retries(
+    tmp_path: Path, rsps: responses.RequestsMock
+) -> None:
+    jira = {"url": SERVER + "/", "flavor": "server", "page_size": 7, "max_retries": 1}
+    config = parse_config({"store": "data", "jira": jira}, tmp_path / "radar.toml")
+    rsps.get(f"{SERVER}/{SERVER_SEARCH}", status=502)
+    sleeps: list[float] = []
+    client = jira_client(config, None, "msg-jira-pat", sleep=sleeps.append, now=lambda: NOW)
+    error = failure(lambda: list(client.search_pages('project = "DS"', "DS")))
+    assert str(error) == f"Jira at {SERVER} answered 502 to {SERVER_SEARCH} after 2 attempts"
+    assert len(sleeps) == 1
+    assert all("maxResults=7" in (call.request.url or "") for call in rsps.calls)
+    assert client.flavor == "server"
+
+
+def test_a_github_client_from_the_config_takes_its_server_patience_and_retries(
+    tmp_path: Path, rsps: responses.RequestsMock
+) -> None:
+    github_settings = {"base_url": API, "max_retries": 1, "max_rate_limit_wait_seconds": 30}
+    config = parse_config({"store": "data", "github": github_settings}, tmp_path / "radar.toml")
+    said: list[str] = []
+    rsps.get(at(PULLS), status=502)
+    client = github_client(config, TOKEN, sleep=lambda s: None, now=lambda: NOW, progress=said.append)
+    error = failure(lambda: client.rest_get(PULLS))
+    assert str(error) == f"GitHub at {API} answered 502 to GET {PULLS} after 2 attempts"
+    rsps.replace(responses.GET, at(PULLS), status=429, json={}, headers={"Retry-After": "31"})
+    error = failure(lambda: client.rest_get(PULLS))
+    assert type(error) is RateLimitExhausted and "(30 s)" in str(error)
+    rsps.replace(responses.GET, at(PULLS), status=429, json={}, headers={"Retry-After": "12"})
+    rsps.get(at(PULLS), json=[])
+    client.rest_get(PULLS)
+    # the progress callback reaches the policy: 12 s plus up to GitHub's 20 % of jitter
+    assert len(said) == 1
+    assert re.fullmatch(
+        rf"GitHub answered 429 to GET {PULLS}: secondary rate limit: waiting 1[234] s", said[0]
+    )
