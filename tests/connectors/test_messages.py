@@ -1026,3 +1026,33 @@ def test_a_github_client_from_the_config_takes_its_server_patience_and_retries(
     assert re.fullmatch(
         rf"GitHub answered 429 to GET {PULLS}: secondary rate limit: waiting 1[234] s", said[0]
     )
+
+
+def test_a_repository_gone_while_its_branch_is_read_is_named(rsps: responses.RequestsMock) -> None:
+    repo = Repo(
+        pulls=[],
+        branch=[person_commit(f"{i:040x}", "nino", NOW - i * timedelta(hours=1)) for i in range(1, 151)],
+    )
+    fake = fake_with(rsps, repo)
+    fake.fault(
+        "BranchHistoryPage", (200, {"Content-Type": "application/json"}, '{"data": {"repository": null}}')
+    )
+    error = failure(lambda: read(fake))
+    assert type(error) is NotFound
+    assert str(error) == f"repo {REPO} not found or not visible to this token"
+
+
+def test_a_pull_request_list_that_repeats_its_cursor_is_named(rsps: responses.RequestsMock) -> None:
+    fake = fake_with(rsps, standard_repo(2))
+    page = {
+        "data": {
+            "repository": {
+                "pullRequests": {"nodes": [], "pageInfo": {"hasNextPage": True, "endCursor": "same"}},
+                "defaultBranchRef": None,
+            }
+        }
+    }
+    fake.fault("PullRequestsPage", (200, {"Content-Type": "application/json"}, json.dumps(page)), times=2)
+    error = failure(lambda: read(fake))
+    assert type(error) is PagingLoop
+    assert str(error) == f"GitHub sent the same page cursor twice for the pull requests of {REPO}"
