@@ -7,6 +7,7 @@ the unit of coding, min_sample, stale requests.  Every expected number is worked
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -114,6 +115,18 @@ def test_merge_after_as_of_leaves_the_pr_open_and_waiting() -> None:
     assert early["waiting_on_manager"] == [{"repo": "acme/app", "number": 7, "age_hours": 24.0}]
     assert early["colour"] == "yellow"
     assert summary(tables)["reviews"]["waiting_on_manager"] == []
+
+
+def test_a_merge_at_the_instant_of_as_of_has_not_happened() -> None:
+    # PR 7 requested from mia Tue 12:00, merged at exactly Wed 12:00.  As of Wed 12:00 the merge
+    # is not there yet: the PR waits 24 h; a second later it is merged and nothing waits.
+    tables = {
+        "pull_requests": frame("pull_requests", [pr(7, "m1-gh", merged="2026-11-18 12:00")]),
+        "review_requests": frame("review_requests", [request(7, "mia-gh", "2026-11-17 12:00")]),
+    }
+    at = summary(tables, "2026-11-18 12:00")["reviews"]["waiting_on_manager"]
+    assert at == [{"repo": "acme/app", "number": 7, "age_hours": 24.0}]
+    assert summary(tables, "2026-11-18 12:00:01")["reviews"]["waiting_on_manager"] == []
 
 
 def test_answer_after_as_of_leaves_the_request_pending() -> None:
@@ -285,6 +298,19 @@ def test_a_sha_in_two_repos_counts_once_for_the_manager() -> None:
     ]
     core, _ = team_weeks({"commits": frame("commits", commits)}, cfg, week_as_of())
     assert core.to_json()["coding"]["hours"] == 0.5
+
+
+def test_a_sha_in_two_repos_of_one_team_is_one_commit_of_the_team() -> None:
+    # The team's repos are acme/app and its mirror acme/mirror.  mia's commit a is in both, m1's
+    # commit b in acme/app only: the team made two commits, one of them the manager's: 1 / 2.
+    cfg = config(github={"repos": ["acme/app", "acme/mirror"]})
+    commits = [
+        commit("a", "2026-11-16 09:00"),
+        {**commit("a", "2026-11-16 09:00"), "repo": "acme/mirror"},
+        commit("b", "2026-11-16 10:00", author="m1-gh"),
+    ]
+    (core,) = team_weeks({"commits": frame("commits", commits)}, cfg, week_as_of())
+    assert core.coding.manager_commit_share == 0.5  # the page's "your commits" share
 
 
 @pytest.mark.parametrize(
@@ -469,3 +495,24 @@ def test_a_comment_at_the_first_instant_of_the_week_is_in_it() -> None:
         "comments": frame("comments", [comment("DS-1", "c1", "acc-m1", "2026-11-16 00:00")]),
     }
     assert summary(tables)["escalations"]["tactical"]["active"] == 1
+
+
+def test_people_without_jira_identities_still_get_their_jira_numbers(tmp_path: Path) -> None:
+    # Nobody in the config has a Jira account listed; m1's raw account comments on DS-1 on Monday
+    # and mentions another raw account.  DS-1 is active in the week (tactical, 1); nothing can be
+    # tied to mia, so nothing is escalated to her or involves her.
+    cfg = parse_config(
+        {
+            "github": {"repos": ["acme/app"]},
+            "jira": {"url": "https://acme.atlassian.net", "projects": ["DS"]},
+            "people": [{"id": "mia"}, {"id": "m1"}],
+            "teams": [{"name": "Core", "manager": "mia", "members": ["m1"]}],
+        },
+        tmp_path / "radar.toml",
+    )
+    tables = {
+        "issues": frame("issues", [issue("DS-1")]),
+        "comments": frame("comments", [comment("DS-1", "c", "acc-m1", "2026-11-16 10:00", ["acc-mia"])]),
+    }
+    tactical = summary(tables, cfg=cfg)["escalations"]["tactical"]
+    assert (tactical["active"], tactical["escalated"], tactical["manager_involved"]) == (1, 0, 0)
