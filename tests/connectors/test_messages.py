@@ -1056,3 +1056,36 @@ def test_a_pull_request_list_that_repeats_its_cursor_is_named(rsps: responses.Re
     error = failure(lambda: read(fake))
     assert type(error) is PagingLoop
     assert str(error) == f"GitHub sent the same page cursor twice for the pull requests of {REPO}"
+
+
+def test_a_page_of_one_that_times_out_does_not_shrink_later_queries(rsps: responses.RequestsMock) -> None:
+    """A query that already asks for one item cannot ask for fewer: its gateway timeout leaves
+    the client's page size alone, and the next query asks for all it wants."""
+    rsps.post(at("/graphql"), status=504, body="<html>Gateway Timeout</html>")
+    rsps.post(at("/graphql"), json={"data": {"viewer": {"login": "radar"}}})
+    client, _ = github(max_retries=1)
+    client.graphql(QUERY, {"pageSize": 1})
+    client.graphql(QUERY, {"pageSize": 50})
+    assert sizes_sent(rsps) == [1, 1, 50]
+    assert client.graphql_page_size is None
+
+
+@pytest.mark.parametrize(
+    ("reply", "message"),
+    [
+        ({"status": 502, "body": "<html>Bad Gateway</html>"},
+         f"GitHub at {API} answered 502 to GraphQL PullRequestsPage after 1 attempts"),
+        ({"body": requests.exceptions.ConnectionError("reset")},
+         f"GitHub at {API} did not answer GraphQL PullRequestsPage (ConnectionError) after 1 attempts"),
+        ({"body": "{not json", "content_type": "application/json"},
+         f"GitHub at {API} sent malformed JSON for GraphQL PullRequestsPage after 1 attempts"),
+    ],
+)  # fmt: skip
+def test_a_failing_graphql_query_is_named_by_its_operation(
+    rsps: responses.RequestsMock, reply: dict[str, Any], message: str
+) -> None:
+    rsps.post(at("/graphql"), **reply)
+    client, _ = github()
+    error = failure(lambda: client.graphql(QUERY, {}))
+    assert type(error) is TransientError
+    assert str(error) == message
