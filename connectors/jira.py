@@ -187,6 +187,10 @@ class JiraClient:
             if error.response is None:
                 raise TransientError(f"Jira at {self.url} gave no answer to {path}") from None
             response = error.response
+        except requests.exceptions.SSLError:
+            raise SourceError(
+                f"TLS verification failed for {self.url}; point REQUESTS_CA_BUNDLE at the server's CA bundle"
+            ) from None
         except BROKEN_TRANSPORT as error:
             message = f"Jira at {self.url} did not answer {path} ({type(error).__name__})"
             raise Failure("transient", message) from None
