@@ -322,3 +322,16 @@ def test_a_late_answer_about_the_same_window_never_raises_what_is_left() -> None
     assert budget.known("core") == (5, reset)
     budget.observe("core", 4999, reset + timedelta(hours=1))
     assert budget.known("core") == (4999, reset + timedelta(hours=1))
+
+
+def test_a_failed_answer_still_tells_the_budget_what_is_left() -> None:
+    """A 502 that says the token has no requests left (remaining 0 until a reset) is a transient
+    failure, and the budget learns from it too: the retry waits for the reset instead of being
+    sent into the limit.  Backoff 1 s (2 s at jitter 0), then from 12:00:01 until 12:01:40 plus
+    the second the reset falls in: 100 s."""
+    clock = Clock()
+    reset = NOW + timedelta(seconds=100)
+    spent = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(reset.timestamp()))}
+    send, tries = scripted(Failure("transient", "GitHub at x answered 502 to GET /a", spent), "page")
+    assert policy(clock, budget=RateBudget()).call(send) == ({}, "page")
+    assert clock.sleeps == [1.0, 100.0] and tries == [2]
