@@ -233,3 +233,12 @@ def test_more_branch_commits_in_the_window_than_the_probe_lists_send_the_repo_to
     assert world.probe().unchanged == []
     repo.branch = repo.branch[:PROBE_DEPTH]  # as many as the probe lists: all seen, all stored
     assert world.probe().unchanged == [REPO]
+
+
+def test_an_empty_repository_is_probed_as_having_no_branch(
+    tmp_path: Path, rsps: responses.RequestsMock
+) -> None:
+    """A repo without a default branch yet (no commit) answers the probe with no history: it has
+    nothing new, as its own sync would find."""
+    world = World(tmp_path, rsps, {REPO: Repo(pulls=[], branch=None), OTHER: standard_repo(2)})
+    assert world.probe().unchanged == [REPO, OTHER]

@@ -1089,3 +1089,22 @@ def test_a_failing_graphql_query_is_named_by_its_operation(
     error = failure(lambda: client.graphql(QUERY, {}))
     assert type(error) is TransientError
     assert str(error) == message
+
+
+def test_a_relative_redirect_within_the_site_is_followed(rsps: responses.RequestsMock) -> None:
+    """A `Location` without a host (Jira behind a proxy that moved it under /jira) is the same
+    site: followed, with the credentials."""
+    rsps.get(f"{CLOUD}/{SEARCH}", status=301, headers={"Location": "/jira/rest/api/3/search/jql"})
+    rsps.get(f"{CLOUD}/jira/{SEARCH}", json={"issues": [], "isLast": True})
+    assert list(cloud().search_pages('project = "DS"', "DS")) == [{"issues": [], "isLast": True}]
+    assert rsps.calls[1].request.headers["Authorization"].startswith("Basic ")
+
+
+def test_a_jira_client_waits_no_longer_than_it_is_told(rsps: responses.RequestsMock) -> None:
+    rsps.get(f"{CLOUD}/{SEARCH}", status=429, headers={"Retry-After": "31"})
+    error = failure(lambda: list(cloud(max_attempts=6, max_rate_limit_wait=30.0).search_pages("x", "DS")))
+    assert type(error) is RateLimitExhausted
+    assert str(error) == (
+        f"Jira at {CLOUD} asks for a 31 s pause, more than max_rate_limit_wait_seconds (30 s) allows; "
+        "the next sync resumes from the cursor"
+    )
