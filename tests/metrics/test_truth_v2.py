@@ -190,6 +190,21 @@ def test_components_roll_back_per_component() -> None:
     assert (past["tactical"]["active"], past["implementation"]["active"]) == (1, 0)
 
 
+def test_a_component_removed_after_the_week_is_put_back() -> None:
+    # DS-1 has components [api] today; "modelling" was removed from it Tue 24 Nov.  In W47 it had
+    # [api, modelling]: an implementation issue, not a tactical one.
+    tables = {
+        "issues": frame("issues", [issue("DS-1", components=["api"])]),
+        "issue_events": frame(
+            "issue_events",
+            [event("DS-1", "1", "Component", "2026-11-24 09:00", "acc-m1", "modelling", None)],
+        ),
+        "comments": frame("comments", [comment("DS-1", "c", "acc-m1", "2026-11-17 10:00")]),
+    }
+    past = summary(tables)["escalations"]
+    assert (past["tactical"]["active"], past["implementation"]["active"]) == (0, 1)
+
+
 def test_issue_created_after_as_of_does_not_exist() -> None:
     tables = {"issues": frame("issues", [issue("DS-1", created="2026-11-19 09:00")])}
     assert summary(tables, "2026-11-18 09:00")["escalations"]["tactical"]["active"] == 0
