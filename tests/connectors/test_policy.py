@@ -335,3 +335,19 @@ def test_a_failed_answer_still_tells_the_budget_what_is_left() -> None:
     send, tries = scripted(Failure("transient", "GitHub at x answered 502 to GET /a", spent), "page")
     assert policy(clock, budget=RateBudget()).call(send) == ({}, "page")
     assert clock.sleeps == [1.0, 100.0] and tries == [2]
+
+
+def test_an_answer_naming_its_resource_is_noted_on_that_resource() -> None:
+    """A search request counted under `core` whose answer says `X-RateLimit-Resource: search`
+    spends the search budget: that one is known afterwards, `core`'s is not."""
+    clock = Clock()
+    budget = RateBudget()
+    reset = NOW + timedelta(seconds=30)
+    answer = {
+        "x-ratelimit-resource": "search",
+        "x-ratelimit-remaining": "9",
+        "x-ratelimit-reset": str(int(reset.timestamp())),
+    }
+    policy(clock, budget=budget).call(lambda: (answer, "page"), resource="core")
+    assert budget.known("search") == (9, reset)
+    assert budget.known("core") is None
