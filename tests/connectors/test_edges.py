@@ -173,3 +173,19 @@ def test_a_host_given_up_on_is_named_with_the_kind_of_its_last_failure(
         f"Jira host https://jira.acme.example:443 is unreachable (1 connection failures in a row, last: "
         f"{reason}); not tried again in this run"
     )
+
+
+def test_a_host_tried_again_after_its_cooldown_is_given_up_on_at_its_first_failure() -> None:
+    """The one try after the cooldown is the last chance: its failure opens the breaker again at
+    once, and the message counts the failures in a row as the threshold, not more."""
+    now = [0.0]
+    breakers = HostBreakers(threshold=3, cooldown=900.0, clock=lambda: now[0])
+    origin = "https://ghe.acme.example:443"
+    assert [breakers.failed(origin, "GitHub", REFUSED) is None for _ in range(3)] == [True, True, False]
+    now[0] = 900.0
+    breakers.check(origin, "GitHub")  # cooled down: let through
+    opened = breakers.failed(origin, "GitHub", REFUSED)
+    assert str(opened) == (
+        f"GitHub host {origin} is unreachable (3 connection failures in a row, last: connection refused); "
+        "not tried again in this run"
+    )
