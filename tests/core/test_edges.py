@@ -73,6 +73,46 @@ def test_an_s3_refusal_names_the_object_the_status_and_the_code(
     assert str(raised.value) == "s3://radar-data/acme/commits/manifest.json: S3 answered 403 AccessDenied"
 
 
+def test_a_refused_put_names_the_object_too(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from botocore.stub import Stubber
+
+    from core.store import StoreError
+
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "radar-edges-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "radar-edges-secret")
+    client = ObjectClient(S3Location.parse("s3://radar-data/acme"))
+    with Stubber(client._s3) as stub:
+        stub.add_client_error("put_object", service_error_code="AccessDenied", http_status_code=403)
+        with pytest.raises(StoreError) as raised:
+            client.put("commits/manifest.json", b"{}")
+    assert str(raised.value) == "s3://radar-data/acme/commits/manifest.json: S3 answered 403 AccessDenied"
+
+
+def test_the_s3_endpoint_of_its_own_comes_before_the_general_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`AWS_ENDPOINT_URL_S3` (the AWS SDKs' service-specific setting) wins over `AWS_ENDPOINT_URL`,
+    for boto3's writes and polars' reads alike."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:19")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "radar-endpoint-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "radar-endpoint-secret")
+    client = ObjectClient(S3Location.parse("s3://radar-data/acme"))
+    assert client._s3.meta.endpoint_url == "http://127.0.0.1:19"
+    assert client.storage_options()["aws_endpoint_url"] == "http://127.0.0.1:19"
+    # throttles and 5xx are retried in boto3's standard mode: botocore reads `max_attempts: 5` as
+    # five retries, six attempts in all
+    assert client._s3.meta.config.retries == {"mode": "standard", "total_max_attempts": 6}
+
+
 @pytest.mark.parametrize("name", ["Tbilisi", "Mars/Tbilisi"])
 def test_a_city_is_looked_up_under_other_regions_only_when_its_region_is_one(name: str) -> None:
     """`Europe/Tbilisi` is `Asia/Tbilisi` (a real region, the wrong one); a bare city or a region
@@ -197,3 +237,31 @@ def test_every_repo_to_sync_is_the_github_list_then_what_teams_add() -> None:
         teams=[{"name": "Core", "manager": "mia", "members": ["m1"], "repos": ["acme/lib", "acme/web"]}],
     )
     assert cfg.all_repos() == ["acme/app", "acme/lib", "acme/web"]
+
+
+def test_the_sync_state_lists_sources_and_keys_in_order_whatever_order_they_synced_in(
+    tmp_path: Path,
+) -> None:
+    """Repos sync in parallel and finish in any order; the state file keeps one order (sorted),
+    so two runs' state files can be compared line by line."""
+    from core.state import STATE_FILE, SyncState
+    from core.store import Store
+
+    state = SyncState(Store(tmp_path / "data"))
+    state.set_cursor("jira", "ML", NOW)
+    state.set_cursor("github", "acme/zeta", NOW)
+    state.set_cursor("github", "acme/alpha", NOW, note="")
+    text = (tmp_path / "data" / STATE_FILE).read_text("utf-8")
+    order = [text.index(f'"{name}"') for name in ("github", "acme/alpha", "acme/zeta", "jira", "ML")]
+    assert order == sorted(order)
+    alpha = text[text.index('"acme/alpha"') : text.index('"acme/zeta"')]
+    assert alpha.index('"cursor"') < alpha.index('"note"') < alpha.index('"synced_at"')
+
+
+def test_every_table_can_be_scanned_at_once_with_its_schema(tmp_path: Path) -> None:
+    from core.schemas import SCHEMAS
+    from core.store import Store
+
+    scans = Store(tmp_path / "data").scan_all()
+    assert list(scans) == list(SCHEMAS)
+    assert {table: scan.collect_schema() for table, scan in scans.items()} == SCHEMAS
