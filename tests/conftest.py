@@ -97,11 +97,24 @@ def work_unit(path: str) -> str:
     return next((unit for fixture, unit in SHARED_STARTS.items() if fixture in text), path)
 
 
+# Files of half a minute or more (measured with --junitxml), handed out before the short ones so
+# that no long file is the last to start while the other worker idles.
+LONG_FILES = (
+    "tests/metrics/test_properties.py",
+    "tests/flows/test_schedule.py",
+    "tests/reports/test_browser.py",
+)
+
+
 def start_order(item: pytest.Item) -> int:
     """The longest units first, so that neither is left running alone at the end: the end-to-end
-    runs (~2.5 min), then the Prefect harness files, then everything else."""
+    runs (~2.5 min), then the Prefect harness files, then the long files, then everything else."""
     path = item.nodeid.split("::", 1)[0]
-    return 0 if path.startswith("tests/e2e/") else 1 if work_unit(path) == "prefect" else 2
+    if path.startswith("tests/e2e/"):
+        return 0
+    if work_unit(path) == "prefect":
+        return 1
+    return 2 if path in LONG_FILES else 3
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

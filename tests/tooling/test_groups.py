@@ -25,9 +25,9 @@ def test_every_test_this_session_runs_on_the_harness_is_in_the_prefect_unit(
 
 
 def test_the_longest_units_start_first() -> None:
-    """Collected order: the end-to-end file, then the harness files, then the rest, each file's
-    tests in their own order (each worker takes units in this order, so the two longest start at
-    once)."""
+    """Collected order: the end-to-end file, then the harness files, then the long files, then the
+    rest, each file's tests in their own order (each worker takes units in this order, so the two
+    longest start at once and no long file starts last)."""
     from types import SimpleNamespace
 
     from tests.conftest import pytest_collection_modifyitems
@@ -36,6 +36,7 @@ def test_the_longest_units_start_first() -> None:
         "tests/connectors/test_paging.py::test_a",
         "tests/e2e/test_e2e.py::test_b",
         "tests/flows/test_cli.py::test_c",
+        "tests/metrics/test_properties.py::test_f",
         "tests/flows/test_delivery.py::test_d",
         "tests/e2e/test_e2e.py::test_e",
     ]
@@ -45,6 +46,7 @@ def test_the_longest_units_start_first() -> None:
         "tests/e2e/test_e2e.py::test_b",
         "tests/e2e/test_e2e.py::test_e",
         "tests/flows/test_delivery.py::test_d",
+        "tests/metrics/test_properties.py::test_f",
         "tests/connectors/test_paging.py::test_a",
         "tests/flows/test_cli.py::test_c",
     ]
