@@ -362,12 +362,19 @@ def build_scope(tables: Tables, config: Config, teams: Sequence[Team], ids: Iden
         .agg(pl.col("authored_at").min())
         .select(manager="person", sha="sha", authored_at="authored_at")
     )
+    # One row per commit and team. A sha stored in two of a team's repos is one commit; its copies
+    # can name the author differently (a login in one, only an email in the other), so the copy
+    # kept is chosen, not left to chance: one whose person is known, then one with a login, then
+    # the first repo by name. Any copy would do for counting; the choice keeps a week's numbers
+    # and evidence the same however much of the store was read (`snapshot(..., since)`).
     commits_plan = (
         all_commits.filter(~ids.is_bot("author"))
         .join(lazy_repos, on="repo", how="inner")
-        .unique(["team", "sha"], keep="any")
+        .with_columns(person=ids.commit_person())
+        .sort("team", "sha", pl.col("person").is_null(), pl.col("author").is_null(), "repo")
+        .unique(["team", "sha"], keep="first", maintain_order=True)
         .join(handover_shas.with_columns(handover=pl.lit(True)), on="sha", how="left")
-        .with_columns(person=ids.commit_person(), handover=pl.col("handover").fill_null(False))
+        .with_columns(handover=pl.col("handover").fill_null(False))
         .select("team", "sha", "repo", "authored_at", "person", "handover", "author", "author_email")
     )
 

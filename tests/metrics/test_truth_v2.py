@@ -328,6 +328,21 @@ def test_a_sha_in_two_repos_of_one_team_is_one_commit_of_the_team() -> None:
     assert core.coding.manager_commit_share == 0.5  # the page's "your commits" share
 
 
+@pytest.mark.parametrize("mirror_first", [False, True])
+def test_a_commit_stored_twice_is_the_copy_that_names_its_person(mirror_first: bool) -> None:
+    # Commit a is in acme/app under an old login nobody mapped (mia@x.io as its email) and in the
+    # mirror under no login, only mia@x.io: the copy that names a person is the one kept, in any
+    # order.  The team made two commits (a by mia, b by m1): 1 / 2; nobody is unmapped.
+    cfg = config(github={"repos": ["acme/app", "acme/mirror"]})
+    app = commit("a", "2026-11-16 09:00", author="mia-old-login", email="mia@x.io")
+    mirror = {**commit("a", "2026-11-16 09:00", author=None, email="mia@x.io"), "repo": "acme/mirror"}
+    rows = [mirror, app] if mirror_first else [app, mirror]
+    rows.append(commit("b", "2026-11-16 10:00", author="m1-gh"))
+    (core,) = team_weeks({"commits": frame("commits", rows)}, cfg, week_as_of())
+    assert core.coding.manager_commit_share == 0.5
+    assert core.unmapped.height == 0
+
+
 @pytest.mark.parametrize(
     ("reports", "hours", "colour"),
     [
