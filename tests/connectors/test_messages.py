@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -644,48 +645,50 @@ def fake_with(rsps: responses.RequestsMock, repo: Repo) -> FakeGithub:
     return fake
 
 
-WRONG = (200, {"Content-Type": "application/json"}, json.dumps({"data": {"repository": {"id": "R_1"}}}))
+def answer(payload: Any) -> tuple[int, dict[str, str], str]:
+    """A 200 JSON answer, as the fake serves it."""
+    return 200, {"Content-Type": "application/json"}, json.dumps(payload)
 
 
-def test_a_branch_history_page_of_the_wrong_shape_names_the_repo(rsps: responses.RequestsMock) -> None:
-    repo = Repo(
-        pulls=[],
-        branch=[person_commit(f"{i:040x}", "nino", NOW - i * timedelta(hours=1)) for i in range(1, 151)],
-    )
-    fake = fake_with(rsps, repo)
-    history = (
-        200,
-        {"Content-Type": "application/json"},
-        json.dumps({"data": {"repository": {"defaultBranchRef": {"target": {"history": {"nodes": []}}}}}}),
-    )
-    fake.fault("BranchHistoryPage", history)
+def long_branch() -> Repo:
+    """No pull requests, 150 branch commits: the history takes a second page (BranchHistoryPage)."""
+    hours = [NOW - i * timedelta(hours=1) for i in range(1, 151)]
+    return Repo(pulls=[], branch=[person_commit(f"{i:040x}", "nino", at) for i, at in enumerate(hours, 1)])
+
+
+@pytest.mark.parametrize(
+    ("repo", "operation", "payload", "kind", "message"),
+    [
+        (long_branch, "BranchHistoryPage",
+         {"data": {"repository": {"defaultBranchRef": {"target": {"history": {"nodes": []}}}}}},
+         UnexpectedAnswer,
+         f"GitHub answered the branch history of {REPO} with a page of an unexpected shape "
+         "(pageInfo: field required)"),
+        (lambda: standard_repo(2), "PullRequestsPage", {"data": {"repository": {"id": "R_1"}}},
+         UnexpectedAnswer,
+         f"GitHub answered the pull requests of {REPO} with a page of an unexpected shape "
+         "(pullRequests: field required)"),
+        (lambda: standard_repo(2), "PullRequestsPage", {"data": {"repository": None}},
+         NotFound, f"repo {REPO} not found or not visible to this token"),
+        (long_branch, "BranchHistoryPage", {"data": {"repository": None}},
+         NotFound, f"repo {REPO} not found or not visible to this token"),
+    ],
+)  # fmt: skip
+def test_a_graphql_page_that_is_not_the_repos_names_the_repo(
+    rsps: responses.RequestsMock,
+    repo: Callable[[], Repo],
+    operation: str,
+    payload: Any,
+    kind: type[Exception],
+    message: str,
+) -> None:
+    """A pull-request or branch-history page of the wrong shape, or a repository gone (null)
+    while it is read: the error names the repo and what was being read."""
+    fake = fake_with(rsps, repo())
+    fake.fault(operation, answer(payload))
     error = failure(lambda: read(fake))
-    assert type(error) is UnexpectedAnswer
-    assert str(error) == (
-        f"GitHub answered the branch history of {REPO} with a page of an unexpected shape "
-        "(pageInfo: field required)"
-    )
-
-
-def test_a_pull_request_page_of_the_wrong_shape_names_the_repo(rsps: responses.RequestsMock) -> None:
-    fake = fake_with(rsps, standard_repo(2))
-    fake.fault("PullRequestsPage", WRONG)
-    error = failure(lambda: read(fake))
-    assert type(error) is UnexpectedAnswer
-    assert str(error) == (
-        f"GitHub answered the pull requests of {REPO} with a page of an unexpected shape "
-        "(pullRequests: field required)"
-    )
-
-
-def test_a_repository_github_cannot_see_is_named(rsps: responses.RequestsMock) -> None:
-    fake = fake_with(rsps, standard_repo(2))
-    fake.fault(
-        "PullRequestsPage", (200, {"Content-Type": "application/json"}, '{"data": {"repository": null}}')
-    )
-    error = failure(lambda: read(fake))
-    assert type(error) is NotFound
-    assert str(error) == f"repo {REPO} not found or not visible to this token"
+    assert type(error) is kind
+    assert str(error) == message
 
 
 def test_a_nested_page_of_the_wrong_shape_names_the_pull_request(rsps: responses.RequestsMock) -> None:
@@ -697,11 +700,7 @@ def test_a_nested_page_of_the_wrong_shape_names_the_pull_request(rsps: responses
     fake = fake_with(rsps, Repo(pulls=[pull], branch=[]))
     fake.fault(
         "PullRequestReviewsPage",
-        (
-            200,
-            {"Content-Type": "application/json"},
-            json.dumps({"data": {"repository": {"pullRequest": {"reviews": {"nodes": []}}}}}),
-        ),
+        answer({"data": {"repository": {"pullRequest": {"reviews": {"nodes": []}}}}}),
     )
     error = failure(lambda: read(fake))
     assert type(error) is UnexpectedAnswer
@@ -709,14 +708,7 @@ def test_a_nested_page_of_the_wrong_shape_names_the_pull_request(rsps: responses
         f"GitHub answered the reviews of pull request #7 of {REPO} with a page of an unexpected shape "
         "(pageInfo: field required)"
     )
-    fake.fault(
-        "PullRequestReviewsPage",
-        (
-            200,
-            {"Content-Type": "application/json"},
-            json.dumps({"data": {"repository": {"pullRequest": None}}}),
-        ),
-    )
+    fake.fault("PullRequestReviewsPage", answer({"data": {"repository": {"pullRequest": None}}}))
     error = failure(lambda: read(fake))
     assert type(error) is SourceError
     assert str(error) == f"GitHub returned no reviews for pull request #7 of {REPO}"
@@ -1028,20 +1020,6 @@ def test_a_github_client_from_the_config_takes_its_server_patience_and_retries(
     )
 
 
-def test_a_repository_gone_while_its_branch_is_read_is_named(rsps: responses.RequestsMock) -> None:
-    repo = Repo(
-        pulls=[],
-        branch=[person_commit(f"{i:040x}", "nino", NOW - i * timedelta(hours=1)) for i in range(1, 151)],
-    )
-    fake = fake_with(rsps, repo)
-    fake.fault(
-        "BranchHistoryPage", (200, {"Content-Type": "application/json"}, '{"data": {"repository": null}}')
-    )
-    error = failure(lambda: read(fake))
-    assert type(error) is NotFound
-    assert str(error) == f"repo {REPO} not found or not visible to this token"
-
-
 def test_a_pull_request_list_that_repeats_its_cursor_is_named(rsps: responses.RequestsMock) -> None:
     fake = fake_with(rsps, standard_repo(2))
     page = {
@@ -1052,7 +1030,7 @@ def test_a_pull_request_list_that_repeats_its_cursor_is_named(rsps: responses.Re
             }
         }
     }
-    fake.fault("PullRequestsPage", (200, {"Content-Type": "application/json"}, json.dumps(page)), times=2)
+    fake.fault("PullRequestsPage", answer(page), times=2)
     error = failure(lambda: read(fake))
     assert type(error) is PagingLoop
     assert str(error) == f"GitHub sent the same page cursor twice for the pull requests of {REPO}"

@@ -51,60 +51,46 @@ def test_polars_is_given_the_same_credentials_and_endpoint_as_boto3(
     }
 
 
-def test_an_s3_refusal_names_the_object_the_status_and_the_code(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+@pytest.fixture
+def aws_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Credentials and a region from the environment only (no config or credentials file)."""
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "radar-edges-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "radar-edges-secret")
+
+
+@pytest.mark.usefixtures("aws_key")
+@pytest.mark.parametrize("operation", ["get_object", "put_object"])
+def test_an_s3_refusal_names_the_object_the_status_and_the_code(operation: str) -> None:
     """An S3 error other than a missing bucket or key says which object, and what S3 answered: the
-    HTTP status and S3's error code (botocore's own stubber gives the client that answer)."""
+    HTTP status and S3's error code (botocore's own stubber gives the client that answer), for a
+    read and a write alike."""
     from botocore.stub import Stubber
 
     from core.store import StoreError
 
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "radar-edges-key")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "radar-edges-secret")
     client = ObjectClient(S3Location.parse("s3://radar-data/acme"))
     with Stubber(client._s3) as stub:
-        stub.add_client_error("get_object", service_error_code="AccessDenied", http_status_code=403)
+        stub.add_client_error(operation, service_error_code="AccessDenied", http_status_code=403)
         with pytest.raises(StoreError) as raised:
-            client.get("commits/manifest.json")
+            if operation == "get_object":
+                client.get("commits/manifest.json")
+            else:
+                client.put("commits/manifest.json", b"{}")
     assert str(raised.value) == "s3://radar-data/acme/commits/manifest.json: S3 answered 403 AccessDenied"
 
 
-def test_a_refused_put_names_the_object_too(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from botocore.stub import Stubber
-
-    from core.store import StoreError
-
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "radar-edges-key")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "radar-edges-secret")
-    client = ObjectClient(S3Location.parse("s3://radar-data/acme"))
-    with Stubber(client._s3) as stub:
-        stub.add_client_error("put_object", service_error_code="AccessDenied", http_status_code=403)
-        with pytest.raises(StoreError) as raised:
-            client.put("commits/manifest.json", b"{}")
-    assert str(raised.value) == "s3://radar-data/acme/commits/manifest.json: S3 answered 403 AccessDenied"
-
-
-def test_the_s3_endpoint_of_its_own_comes_before_the_general_one(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+@pytest.mark.usefixtures("aws_key")
+def test_the_s3_endpoint_of_its_own_comes_before_the_general_one(monkeypatch: pytest.MonkeyPatch) -> None:
     """`AWS_ENDPOINT_URL_S3` (the AWS SDKs' service-specific setting) wins over `AWS_ENDPOINT_URL`,
     for boto3's writes and polars' reads alike."""
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:19")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "radar-endpoint-key")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "radar-endpoint-secret")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "radar-endpoint-key")  # a key of its own: a fresh client
     client = ObjectClient(S3Location.parse("s3://radar-data/acme"))
     assert client._s3.meta.endpoint_url == "http://127.0.0.1:19"
     assert client.storage_options()["aws_endpoint_url"] == "http://127.0.0.1:19"
